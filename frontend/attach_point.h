@@ -1,0 +1,21 @@
+// Splitting attach-point text (`kprobe:vfs_*`, `uprobe:/bin/bash:readline`,
+// `usdt:/p/libjvm.so:hotspot:method__entry`, `profile:hz:99`, `i:s:1`) into
+// an AttachPoint, one small grammar per provider, with provider aliases
+// resolved to canonical names. Errors are reported at the attach point's
+// location.
+#pragma once
+
+#include "frontend/ast.h"
+#include "frontend/diagnostics.h"
+
+namespace bt2bin {
+
+// Fills the parsed fields of `ap` from `ap.raw`. Returns false after
+// reporting a diagnostic when the text is not a valid attach point.
+bool parse_attach_point(AttachPoint &ap, Diagnostics &diags);
+
+// Canonical provider name for a spelling or alias ("k" -> "kprobe",
+// "BEGIN" -> "begin", "kfunc" -> "fentry"); empty when unknown.
+std::string canonical_provider(const std::string &spelling);
+
+}  // namespace bt2bin

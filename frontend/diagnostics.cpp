@@ -1,0 +1,52 @@
+// Formatting of diagnostics with a source excerpt and an underline.
+#include "frontend/diagnostics.h"
+
+#include <algorithm>
+
+namespace bt2bin {
+
+Diagnostic &Diagnostics::error(const Location &loc, std::string message) {
+  diags_.push_back({Severity::Error, loc, std::move(message), {}});
+  return diags_.back();
+}
+
+Diagnostic &Diagnostics::warning(const Location &loc, std::string message) {
+  diags_.push_back({Severity::Warning, loc, std::move(message), {}});
+  return diags_.back();
+}
+
+bool Diagnostics::has_errors() const {
+  return std::any_of(diags_.begin(), diags_.end(),
+                     [](const Diagnostic &d) { return d.severity == Severity::Error; });
+}
+
+void Diagnostics::print(std::ostream &out) const {
+  for (const auto &d : diags_) print_one(out, d);
+}
+
+// Tabs in the source line are kept in the underline so columns line up.
+static std::string underline(const std::string &line, const Location &loc) {
+  std::string u;
+  int first = std::max(loc.col, 1);
+  for (int c = 1; c < first; c++)
+    u += (c - 1 < (int)line.size() && line[c - 1] == '\t') ? '\t' : ' ';
+  int last = loc.end_line == loc.line ? loc.end_col : (int)line.size() + 1;
+  if (last <= first) last = first + 1;
+  u += '^';
+  for (int c = first + 1; c < last; c++) u += '~';
+  return u;
+}
+
+void Diagnostics::print_one(std::ostream &out, const Diagnostic &d) const {
+  const char *sev = d.severity == Severity::Error ? "error" : "warning";
+  out << source_.name();
+  if (d.loc.valid()) out << ':' << d.loc.line << ':' << d.loc.col;
+  out << ": " << sev << ": " << d.message << '\n';
+  if (d.loc.valid()) {
+    std::string line = source_.line(d.loc.line);
+    out << line << '\n' << underline(line, d.loc) << '\n';
+  }
+  for (const auto &h : d.hints) out << "note: " << h << '\n';
+}
+
+}  // namespace bt2bin

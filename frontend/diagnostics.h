@@ -1,0 +1,46 @@
+// Compile-time diagnostics: the one place errors and warnings are collected
+// and printed.
+//
+// Every stage reports through Diagnostics::error()/warning(); nothing prints
+// directly. Output is `file:line:col: error: message`, the source line, an
+// underline `^~~~` under the exact range, then any hints as `note:` lines.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "frontend/location.h"
+
+namespace bt2bin {
+
+enum class Severity { Error, Warning };
+
+struct Diagnostic {
+  Severity severity;
+  Location loc;
+  std::string message;
+  std::vector<std::string> hints;
+};
+
+class Diagnostics {
+ public:
+  explicit Diagnostics(const SourceFile &source) : source_(source) {}
+
+  Diagnostic &error(const Location &loc, std::string message);
+  Diagnostic &warning(const Location &loc, std::string message);
+
+  bool has_errors() const;
+  const std::vector<Diagnostic> &all() const { return diags_; }
+  const SourceFile &source() const { return source_; }
+
+  // Prints every diagnostic in the order reported.
+  void print(std::ostream &out) const;
+  void print_one(std::ostream &out, const Diagnostic &d) const;
+
+ private:
+  const SourceFile &source_;
+  std::vector<Diagnostic> diags_;
+};
+
+}  // namespace bt2bin

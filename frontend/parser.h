@@ -1,0 +1,21 @@
+// Parsing a bpftrace script into the owned AST.
+//
+// parser.cpp is the only file that includes ANTLR headers (DESIGN invariant 1):
+// it runs the generated lexer/parser for grammar/Bpftrace.g4, turns syntax
+// errors into Diagnostics in the language's own terms, and builds the AST
+// with a visitor. Attach points are left as raw text here and split later by
+// frontend/attach_point.h.
+#pragma once
+
+#include <memory>
+
+#include "frontend/ast.h"
+#include "frontend/diagnostics.h"
+
+namespace bt2bin {
+
+// Returns the program, or nullptr when there were syntax errors (all of
+// them reported to `diags`).
+std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags);
+
+}  // namespace bt2bin

@@ -1,0 +1,86 @@
+// The types of bpftrace values, as resolved by semantic analysis.
+//
+// A Type is a small value: a kind, a size in bytes as stored in BPF memory
+// (map keys/values, event records), signedness, and children for compound
+// kinds. The backend maps each Type to a C type; the runtime gets the same
+// layout as a ValueDesc table (runtime-template/value_desc.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bt2bin {
+
+enum class TypeKind {
+  None,       // not yet resolved / no value
+  Void,       // statement-like call (printf, exit, ...)
+  Int,
+  Bool,
+  String,     // char[size], NUL-terminated
+  Buffer,     // struct { u32 len; u8 data[size-4]; }
+  Pointer,    // elem; user_space tells the address space
+  Array,      // elem x count
+  Struct,     // a BTF or script struct/union: name; fields when known
+  Enum,       // integer with an enum name
+  Tuple,      // fields
+  Record,     // named fields
+  Kstack,     // u64 stack id
+  Ustack,     // u64 stack id + pid
+  Ksym,       // u64 address, printed as a symbol
+  Usym,       // u64 address + pid
+  Inet,       // ntop() result
+  MacAddr,
+  Username,   // u64 uid
+  Timestamp,  // strftime()
+  CgroupPath,
+  StrError,   // strerror()
+  // Aggregation values (only in maps).
+  Count, Sum, Min, Max, Avg, Stats, Hist, Lhist,
+};
+
+struct Type;
+
+struct Field {
+  std::string name;
+  std::shared_ptr<Type> type;
+  uint32_t offset = 0;
+};
+
+struct Type {
+  TypeKind kind = TypeKind::None;
+  uint32_t size = 0;         // bytes in BPF memory
+  bool is_signed = false;
+  bool user_space = false;   // Pointer/String source address space
+  bool is_literal = false;   // an integer literal, still free to widen
+  std::string name;          // struct/union/enum name
+  std::shared_ptr<Type> elem;
+  uint64_t count = 0;        // Array elements
+  std::vector<Field> fields; // Tuple/Record/Struct
+  // Aggregation parameters: hist k; lhist min/max/step.
+  int64_t agg_args[3] = {0, 0, 0};
+
+  bool is(TypeKind k) const { return kind == k; }
+  bool is_integer() const { return kind == TypeKind::Int || kind == TypeKind::Enum; }
+  bool is_aggregation() const { return kind >= TypeKind::Count; }
+  bool is_none() const { return kind == TypeKind::None; }
+  std::string to_string() const;
+  bool operator==(const Type &o) const;
+  bool operator!=(const Type &o) const { return !(*this == o); }
+};
+
+Type make_int(uint32_t bytes, bool is_signed);
+Type make_bool();
+Type make_string(uint32_t size);
+Type make_void();
+Type make_pointer(Type elem, bool user_space = false);
+Type make_tuple(std::vector<Type> elems);
+Type make_record(std::vector<std::string> names, std::vector<Type> elems);
+Type make_simple(TypeKind kind, uint32_t size);
+
+// Lays out fields with C alignment rules and sets offsets and size.
+void layout_fields(Type &t);
+uint32_t type_alignment(const Type &t);
+
+}  // namespace bt2bin

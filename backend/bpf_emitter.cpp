@@ -1,0 +1,1058 @@
+// The BPF C emitter: maps, one program per attach point, statements and
+// expressions (see bpf_emitter.h).
+//
+// Scalar expressions become C expressions (GNU statement expressions where
+// a lookup is needed). Values that live in memory — strings, tuples, keys,
+// buffers — are written straight into their destination (a map key, an
+// event record in the ring buffer) with emit_into(), so the hot path makes
+// no extra copies. Values too big for the stack live in a per-CPU scratch
+// area at fixed offsets.
+#include "backend/bpf_emitter.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "backend/c_types.h"
+#include "backend/c_writer.h"
+#include "backend/driver_emitter.h"
+#include "backend/probe_sections.h"
+#include "frontend/builtins.h"
+
+namespace bt2bin {
+
+namespace {
+
+const std::set<std::string> kCKeywords = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+    "volatile", "while", "ctx", "events", "lost_events", "scratch", "key", "bool", "true", "false"};
+
+bool is_memory(const Type &t) {
+  switch (t.kind) {
+    case TypeKind::String:
+    case TypeKind::Buffer:
+    case TypeKind::Tuple:
+    case TypeKind::Record:
+    case TypeKind::Array:
+    case TypeKind::Ustack:
+    case TypeKind::Usym:
+    case TypeKind::Inet:
+    case TypeKind::MacAddr:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
+
+class BpfEmitter {
+ public:
+  BpfEmitter(const CheckedProgram &p, const EmitOptions &o) : prog_(p), opts_(o) {}
+  bool emit(EmittedSources &out, std::string &error);
+  CTypes &types() { return types_; }
+  std::vector<std::string> record_structs;  // event record struct definitions
+
+ private:
+  struct Unsupported {
+    Location loc;
+    std::string what;
+  };
+
+  // ---- program structure ----
+  void emit_maps(CWriter &w);
+  void emit_probe(const ProbeInfo &info, const AttachPoint &ap);
+
+  // ---- statements ----
+  void stmt(const Node &n);
+  void block(const std::vector<NodePtr> &stmts);
+  void assign(const Node &n);
+  void map_assign(const Node &n);
+  void aggregate(const Node &target, const Node &call);
+  void call_stmt(const Node &n);
+  void format_call(const Node &n);
+  void line_directive(const Location &loc);
+
+  // ---- expressions ----
+  std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
+  std::string call_expr(const Node &n);
+  std::string builtin(const Node &n);
+  std::string field(const Node &n);
+  std::string map_read(const Node &n);
+  void emit_into(const Node &n, const std::string &dest, const Type &dest_type);
+  std::string key_of(const Node &map);  // builds the key, returns its lvalue
+  std::string temp(const Type &t, const std::string &prefix = "_t");
+  std::string var_name(const std::string &var) const;
+  std::string pointer_c_type(const Type &t);
+  std::string cast_to(const Type &t, const std::string &e);
+  [[noreturn]] void unsupported(const Location &loc, const std::string &what) { throw Unsupported{loc, what}; }
+
+  const CheckedProgram &prog_;
+  const EmitOptions &opts_;
+  CTypes types_;
+  CWriter body_;
+  std::vector<std::string> functions_;
+  const ProbeInfo *info_ = nullptr;
+  const AttachPoint *ap_ = nullptr;
+  int tmp_ = 0;
+  uint32_t scratch_used_ = 0, scratch_max_ = 0;
+  bool needs_scratch_ = false;
+  std::set<int> declared_vars_;
+  std::map<int, std::string> var_lvalue_;  // memory-valued variables: their storage
+};
+
+// ------------------------------------------------------------ utilities --
+
+std::string BpfEmitter::var_name(const std::string &var) const {
+  std::string n = var.substr(1);
+  if (kCKeywords.count(n) || n.empty() || n[0] == '_') return "v_" + n;
+  return n;
+}
+
+std::string BpfEmitter::pointer_c_type(const Type &t) {
+  if (!t.elem || t.elem->is_none()) return "void *";
+  const Type &e = *t.elem;
+  if (e.kind == TypeKind::Struct) return e.name + " *";
+  if (e.kind == TypeKind::Pointer) return pointer_c_type(e) + "*";
+  if (e.is_integer()) return c_int_type(e.size, e.is_signed) + " *";
+  if (e.kind == TypeKind::String) return "char *";
+  return "void *";
+}
+
+std::string BpfEmitter::cast_to(const Type &t, const std::string &e) {
+  if (t.kind == TypeKind::Pointer) return "((" + pointer_c_type(t) + ")(" + e + "))";
+  if (t.kind == TypeKind::Bool) return "((" + e + ") != 0)";
+  if (t.is_integer()) return "((" + c_int_type(t.size, t.is_signed) + ")(" + e + "))";
+  return e;
+}
+
+// A fresh temporary for a memory value: on the stack when small, else in
+// the per-CPU scratch area. Returns an lvalue.
+std::string BpfEmitter::temp(const Type &t, const std::string &prefix) {
+  std::string name = prefix + std::to_string(tmp_++);
+  if (t.size <= prog_.config.on_stack_limit || !is_memory(t)) {
+    body_.line(types_.decl(t, name) + ";");
+    return name;
+  }
+  needs_scratch_ = true;
+  uint32_t off = (scratch_used_ + 7) & ~7u;
+  scratch_used_ = off + t.size;
+  scratch_max_ = std::max(scratch_max_, scratch_used_);
+  std::string ptr = types_.decl(t, "(*" + name + ")");
+  body_.line(ptr + " = (void *)(_scratch + " + std::to_string(off) + ");");
+  return "(*" + name + ")";
+}
+
+void BpfEmitter::line_directive(const Location &loc) {
+  if (loc.valid())
+    body_.raw("#line " + std::to_string(loc.line) + " " + c_string_literal(opts_.script_name) + "\n");
+}
+
+// ------------------------------------------------------------------ maps --
+
+void BpfEmitter::emit_maps(CWriter &w) {
+  for (const auto &m : prog_.maps) {
+    std::string type = m.bpf_type == "hash"              ? "BPF_MAP_TYPE_HASH"
+                       : m.bpf_type == "percpu_hash"     ? "BPF_MAP_TYPE_PERCPU_HASH"
+                       : m.bpf_type == "lru_hash"        ? "BPF_MAP_TYPE_LRU_HASH"
+                                                         : "BPF_MAP_TYPE_LRU_PERCPU_HASH";
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    std::string key;
+    if (bucketed) {
+      key = m.is_scalar() ? "__u64" : types_.name(make_tuple({m.key, make_int(8, false)}));
+    } else if (m.is_scalar()) {
+      key = "__u64";
+    } else {
+      std::string n = types_.name(m.key);
+      key = n.empty() ? types_.decl(m.key, "") : n;
+      // decl() of an array type with an empty name gives "char [16]".
+      key.erase(std::remove(key.end() - 1, key.end(), ' '), key.end());
+    }
+    std::string value = types_.name(m.value);
+    if (value.empty()) value = types_.decl(m.value, "");
+    w.line("/* " + m.name + ": " + (m.is_scalar() ? "" : m.key.to_string() + " -> ") + m.value.to_string() + " */");
+    w.open("struct");
+    w.line("__uint(type, " + type + ");");
+    w.line("__uint(max_entries, " + std::to_string(m.max_entries * (bucketed ? 1 : 1)) + ");");
+    w.line("__type(key, " + key + ");");
+    w.line("__type(value, " + value + ");");
+    w.close(" " + map_symbol(m.name) + " SEC(\".maps\");");
+    w.line();
+  }
+}
+
+// ---------------------------------------------------------------- probes --
+
+void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
+  info_ = &info;
+  ap_ = &ap;
+  declared_vars_.clear();
+  var_lvalue_.clear();
+  scratch_used_ = 0;
+  body_ = CWriter();
+  body_.indent();
+  const Probe &probe = *info.probe;
+  std::string args_struct = info.args_loaded ? info.args.c_struct_name : "";
+  ProbeSection sec = probe_section(ap, probe.id, args_struct);
+  needs_scratch_ = false;
+
+  CWriter inner;
+  std::swap(body_, inner);
+  body_.indent();
+  if (probe.predicate) {
+    line_directive(probe.predicate->loc);
+    body_.line("if (!(" + expr(*probe.predicate) + "))");
+    body_.line("\treturn 0;");
+  }
+  block(probe.body);
+  std::swap(body_, inner);
+
+  CWriter f;
+  f.line("SEC(\"" + sec.section + "\")");
+  std::string param = sec.ctx_type == "void" ? "void *ctx" : sec.ctx_type + (sec.ctx_type.back() == '*' ? "ctx" : " *ctx");
+  f.line("int " + sec.func_name + "(" + param + ")");
+  f.line("{");
+  if (needs_scratch_) {
+    f.line("\t__u32 _zero = 0;");
+    f.line("\tchar *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
+    f.line("");
+    f.line("\tif (!_scratch)");
+    f.line("\t\treturn 0;");
+  }
+  if (ap.provider != "begin" && ap.provider != "end")
+    ;  // -p PID filtering is applied by the runtime at attach where possible.
+  f.raw(inner.str());
+  f.line("\treturn 0;");
+  f.line("}");
+  functions_.push_back(f.str());
+}
+
+// ------------------------------------------------------------ statements --
+
+void BpfEmitter::block(const std::vector<NodePtr> &stmts) {
+  for (const auto &s : stmts) stmt(*s);
+}
+
+void BpfEmitter::stmt(const Node &n) {
+  line_directive(n.loc);
+  switch (n.kind) {
+    case NodeKind::ExprStmt: {
+      const Node &e = *n.lhs;
+      if (e.kind == NodeKind::Call) return call_stmt(e);
+      if (e.kind == NodeKind::IncDec) {
+        body_.line(expr(e) + ";");
+        return;
+      }
+      body_.line("(void)(" + expr(e) + ");");
+      return;
+    }
+    case NodeKind::Assign:
+      return n.lhs->kind == NodeKind::Map ? map_assign(n) : assign(n);
+    case NodeKind::Let: {
+      const Node &v = *n.lhs;
+      std::string name = var_name(v.name);
+      if (is_memory(v.type)) {
+        std::string lv = temp(v.type, name + "_");
+        var_lvalue_[v.id] = lv;
+        body_.line("__builtin_memset(&" + lv + ", 0, sizeof(" + lv + "));");
+        if (n.rhs) emit_into(*n.rhs, lv, v.type);
+      } else {
+        body_.line(types_.decl(v.type, name) + " = " + (n.rhs ? cast_to(v.type, expr(*n.rhs)) : "0") + ";");
+      }
+      declared_vars_.insert(v.id);
+      return;
+    }
+    case NodeKind::If:
+      body_.open("if (" + expr(*n.cond) + ")");
+      block(n.body);
+      if (n.els) {
+        body_.dedent();
+        body_.open("} else");
+        if (n.els->kind == NodeKind::Block) block(n.els->body);
+        else stmt(*n.els);
+      }
+      body_.close();
+      return;
+    case NodeKind::Unroll: {
+      body_.line("#pragma unroll");
+      body_.open("for (int _i" + std::to_string(tmp_) + " = 0; _i" + std::to_string(tmp_) + " < " +
+                 expr(*n.cond) + "; _i" + std::to_string(tmp_) + "++)");
+      tmp_++;
+      block(n.body);
+      body_.close();
+      return;
+    }
+    case NodeKind::While:
+      body_.open("while (" + expr(*n.cond) + ")");
+      block(n.body);
+      body_.close();
+      return;
+    case NodeKind::ForRange: {
+      std::string v = var_name(n.lhs->name);
+      declared_vars_.insert(n.lhs->id);
+      body_.open("for (__s64 " + v + " = " + expr(*n.cond) + ", _end" + std::to_string(tmp_) + " = " +
+                 expr(*n.rhs) + "; " + v + " < _end" + std::to_string(tmp_) + "; " + v + "++)");
+      tmp_++;
+      block(n.body);
+      body_.close();
+      return;
+    }
+    case NodeKind::Break:
+      body_.line("break;");
+      return;
+    case NodeKind::Continue:
+      body_.line("continue;");
+      return;
+    case NodeKind::Return:
+      body_.line("return 0;");
+      return;
+    case NodeKind::Block:
+      body_.open("");
+      block(n.body);
+      body_.close();
+      return;
+    default:
+      unsupported(n.loc, std::string("the statement '") + node_kind_name(n.kind) + "'");
+  }
+}
+
+void BpfEmitter::assign(const Node &n) {
+  const Node &v = *n.lhs;
+  std::string name = var_name(v.name);
+  bool first = !declared_vars_.count(v.id);
+  if (is_memory(v.type)) {
+    if (first) {
+      var_lvalue_[v.id] = temp(v.type, name + "_");
+      declared_vars_.insert(v.id);
+    }
+    const std::string &lv = var_lvalue_[v.id];
+    body_.line("__builtin_memset(&" + lv + ", 0, sizeof(" + lv + "));");
+    emit_into(*n.rhs, lv, v.type);
+    return;
+  }
+  std::string value = expr(*n.rhs);
+  if (n.op != "=") {
+    std::string op = n.op.substr(0, n.op.size() - 1);
+    if (op == "/" || op == "%")
+      value = std::string(op == "/" ? "bt_" : "bt_") + (v.type.is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") +
+              "(" + name + ", " + value + ")";
+    else
+      value = name + " " + op + " " + value;
+  }
+  if (first) {
+    body_.line(types_.decl(v.type, name) + " = " + cast_to(v.type, value) + ";");
+    declared_vars_.insert(v.id);
+  } else {
+    body_.line(name + " = " + cast_to(v.type, value) + ";");
+  }
+}
+
+void BpfEmitter::map_assign(const Node &n) {
+  const Node &target = *n.lhs;
+  const Node &rhs = *n.rhs;
+  if (rhs.kind == NodeKind::Call && rhs.type.is_aggregation()) return aggregate(target, rhs);
+  const MapInfo &m = *prog_.find_map(target.name);
+  body_.open("");
+  std::string key = key_of(target);
+  if (n.op != "=") {
+    std::string op = n.op.substr(0, n.op.size() - 1);
+    std::string vt = types_.name(m.value);
+    body_.line(vt + " _init = 0, *_v = bt_lookup_or_init(&" + map_symbol(m.name) + ", &" + key + ", &_init);");
+    body_.line("");
+    if (op == "/" || op == "%")
+      body_.line("if (_v)\n" + std::string("\t\t*_v = bt_") + (m.value.is_signed ? "s" : "u") +
+                 (op == "/" ? "div" : "mod") + "(*_v, " + expr(rhs) + ");");
+    else
+      body_.line("if (_v)\n\t\t\t*_v " + op + "= " + expr(rhs) + ";");
+    body_.close();
+    return;
+  }
+  std::string val;
+  if (is_memory(m.value)) {
+    val = temp(m.value, "_val");
+    body_.line("__builtin_memset(&" + val + ", 0, sizeof(" + val + "));");
+    emit_into(rhs, val, m.value);
+  } else {
+    val = "_val";
+    body_.line(types_.decl(m.value, val) + " = " + cast_to(m.value, expr(rhs)) + ";");
+  }
+  body_.line("");
+  body_.line("bpf_map_update_elem(&" + map_symbol(m.name) + ", &" + key + ", &" + val + ", BPF_ANY);");
+  body_.close();
+}
+
+// count/sum/min/max/avg/stats/hist/lhist: update the per-CPU value in place.
+void BpfEmitter::aggregate(const Node &target, const Node &call) {
+  const MapInfo &m = *prog_.find_map(target.name);
+  const std::string map = "&" + map_symbol(m.name);
+  body_.open("");
+  std::string arg = call.args.empty() ? "" : "(__s64)(" + expr(*call.args[0]) + ")";
+  std::string key;
+  if (m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist) {
+    std::string bucket =
+        m.value.kind == TypeKind::Hist
+            ? "bt2bin_hist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ")"
+            : "bt2bin_lhist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ", " +
+                  std::to_string(m.value.agg_args[1]) + ", " + std::to_string(m.value.agg_args[2]) + ")";
+    if (m.is_scalar()) {
+      key = "_key";
+      body_.line("__u64 _key = " + bucket + ";");
+    } else {
+      Type kt = make_tuple({m.key, make_int(8, false)});
+      key = temp(kt, "_key");
+      body_.line("__builtin_memset(&" + key + ", 0, sizeof(" + key + "));");
+      if (target.args.size() == 1 && !is_memory(m.key))
+        body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
+      else if (target.args.size() == 1)
+        emit_into(*target.args[0], key + ".f0", m.key);
+      else
+        for (size_t i = 0; i < target.args.size(); i++) {
+          const Type &ft = *m.key.fields[i].type;
+          std::string dst = key + ".f0.f" + std::to_string(i);
+          if (is_memory(ft)) emit_into(*target.args[i], dst, ft);
+          else body_.line(dst + " = " + expr(*target.args[i]) + ";");
+        }
+      body_.line(key + ".f1 = " + bucket + ";");
+    }
+    body_.line("__s64 _zero_count = 0, *_count = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_count);");
+    body_.line("");
+    body_.line("if (_count)");
+    body_.line("\t(*_count)++;");
+    body_.close();
+    return;
+  }
+  key = key_of(target);
+  switch (m.value.kind) {
+    case TypeKind::Count:
+    case TypeKind::Sum:
+      body_.line("__s64 _zero_value = 0, *_value = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_value);");
+      body_.line("");
+      body_.line("if (_value)");
+      body_.line(m.value.kind == TypeKind::Count ? "\t(*_value)++;" : "\t*_value += " + arg + ";");
+      break;
+    case TypeKind::Min:
+    case TypeKind::Max: {
+      const char *cmp = m.value.kind == TypeKind::Min ? "<" : ">";
+      body_.line("__s64 _arg = " + arg + ";");
+      body_.line("struct bt_minmax _zero_value = {}, *_value = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_value);");
+      body_.line("");
+      body_.open("if (_value && (!_value->is_set || _arg " + std::string(cmp) + " _value->value))");
+      body_.line("_value->value = _arg;");
+      body_.line("_value->is_set = 1;");
+      body_.close();
+      break;
+    }
+    case TypeKind::Avg:
+    case TypeKind::Stats:
+      body_.line("struct bt_avg _zero_value = {}, *_value = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_value);");
+      body_.line("");
+      body_.open("if (_value)");
+      body_.line("_value->total += " + arg + ";");
+      body_.line("_value->count++;");
+      body_.close();
+      break;
+    default:
+      unsupported(call.loc, call.name + "()");
+  }
+  body_.close();
+}
+
+// Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
+std::string BpfEmitter::key_of(const Node &map) {
+  const MapInfo &m = *prog_.find_map(map.name);
+  if (m.is_scalar()) {
+    std::string k = "_key" + std::to_string(tmp_++);
+    body_.line("__u64 " + k + " = 0;");
+    return k;
+  }
+  if (!is_memory(m.key)) {
+    std::string k = "_key" + std::to_string(tmp_++);
+    body_.line(types_.decl(m.key, k) + " = " + cast_to(m.key, expr(*map.args[0])) + ";");
+    return k;
+  }
+  std::string k = temp(m.key, "_key");
+  body_.line("__builtin_memset(&" + k + ", 0, sizeof(" + k + "));");
+  if (map.args.size() == 1) {
+    emit_into(*map.args[0], k, m.key);
+  } else {
+    for (size_t i = 0; i < map.args.size(); i++) {
+      const Type &ft = *m.key.fields[i].type;
+      std::string dst = k + ".f" + std::to_string(i);
+      if (is_memory(ft)) emit_into(*map.args[i], dst, ft);
+      else body_.line(dst + " = " + cast_to(ft, expr(*map.args[i])) + ";");
+    }
+  }
+  return k;
+}
+
+// Statement-level calls: printf & co., exit, print, clear, zero, delete.
+void BpfEmitter::call_stmt(const Node &n) {
+  const std::string &f = n.name;
+  if (f == "printf" || f == "errorf" || f == "warnf" || f == "system" || f == "cat") return format_call(n);
+  if (f == "exit") {
+    body_.open("");
+    body_.line("struct bt_exit_record *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line("_rec->action = BT_ACTION_EXIT;");
+    body_.line("_rec->code = " + (n.args.empty() ? std::string("0") : expr(*n.args[0])) + ";");
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
+  if ((f == "print" && n.ival == 1) || f == "clear" || f == "zero") {
+    const MapInfo &m = *prog_.find_map(n.args[0]->name);
+    const char *action = f == "print" ? "BT_ACTION_PRINT_MAP" : f == "clear" ? "BT_ACTION_CLEAR_MAP" : "BT_ACTION_ZERO_MAP";
+    body_.open("");
+    body_.line("struct bt_map_record *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line(std::string("_rec->action = ") + action + ";");
+    body_.line("_rec->map = " + std::to_string(m.id) + ";");
+    body_.line("_rec->top = " + (n.args.size() > 1 ? std::to_string(n.args[1]->ival) : std::string("0")) + ";");
+    body_.line("_rec->div = " + (n.args.size() > 2 ? std::to_string(n.args[2]->ival) : std::string("0")) + ";");
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
+  if (f == "print") {
+    const PrintValueSite &site = prog_.print_values[n.id];
+    std::string rec = "struct bt_print_" + std::to_string(site.id);
+    record_structs.push_back(rec + " {\n\t__u64 action;\n\t" + types_.decl(site.type, "value") + ";\n};\n");
+    body_.open("");
+    body_.line(rec + " *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line("_rec->action = BT_ACTION_PRINT_VALUE_BASE + " + std::to_string(site.id) + ";");
+    if (is_memory(site.type)) emit_into(*n.args[0], "_rec->value", site.type);
+    else body_.line("_rec->value = " + cast_to(site.type, expr(*n.args[0])) + ";");
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
+  if (f == "time") {
+    body_.open("");
+    body_.line("struct bt_time_record *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line("_rec->action = BT_ACTION_TIME;");
+    body_.line("_rec->time_id = " + std::to_string(n.id) + ";");
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
+  if (f == "delete") {
+    body_.open("");
+    std::string key;
+    const Node &map = *n.args[0];
+    if (n.args.size() == 2) {
+      Node fake(NodeKind::Map, map.loc);
+      fake.name = map.name;
+      const Node *k = n.args[1].get();
+      // Reuse key_of() with the key expression as the single index.
+      fake.args.push_back(NodePtr(const_cast<Node *>(k)));
+      key = key_of(fake);
+      fake.args[0].release();
+    } else if (map.args.empty() && !prog_.find_map(map.name)->is_scalar()) {
+      unsupported(n.loc, "delete(@m) of a whole map");
+    } else {
+      key = key_of(map);
+    }
+    body_.line("bpf_map_delete_elem(&" + map_symbol(map.name) + ", &" + key + ");");
+    body_.close();
+    return;
+  }
+  if (f == "signal") {
+    const Node &a = *n.args[0];
+    body_.line("bpf_send_signal(" + (a.kind == NodeKind::String ? "bt_signal_" + a.str : expr(a)) + ");");
+    return;
+  }
+  body_.line("(void)(" + call_expr(n) + ");");
+}
+
+void BpfEmitter::format_call(const Node &n) {
+  const FormatCall &fc = prog_.formats[n.id];
+  std::string rec = "struct bt_format_" + std::to_string(fc.id);
+  std::string def = rec + " {\n\t__u64 action;\n";
+  for (size_t i = 0; i < fc.args.size(); i++) def += "\t" + types_.decl(fc.args[i], "arg" + std::to_string(i)) + ";\n";
+  record_structs.push_back(def + "};\n");
+  body_.open("");
+  body_.line(rec + " *_rec = bt_reserve(sizeof(*_rec));");
+  body_.line("");
+  body_.open("if (_rec)");
+  body_.line("_rec->action = " + std::to_string(fc.id) + ";");
+  for (size_t i = 0; i < fc.args.size(); i++) {
+    const Node &a = *n.args[i + 1];
+    std::string dst = "_rec->arg" + std::to_string(i);
+    if (is_memory(fc.args[i])) emit_into(a, dst, fc.args[i]);
+    else body_.line(dst + " = " + cast_to(fc.args[i], expr(a)) + ";");
+  }
+  body_.line("bt_submit(_rec);");
+  body_.close();
+  body_.close();
+}
+
+// ----------------------------------------------------------- expressions --
+
+// Writes memory value `n` into `dest` (an lvalue of type `dest_type`, already
+// zeroed where the value may be shorter).
+void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &dt) {
+  const Type &t = n.type;
+  switch (n.kind) {
+    case NodeKind::String:
+      body_.line("__builtin_memcpy(&" + dest + ", " + c_string_literal(n.str) + ", " +
+                 std::to_string(std::min<size_t>(n.str.size() + 1, dt.size)) + ");");
+      return;
+    case NodeKind::Builtin:
+      if (n.name == "comm") {
+        body_.line("bpf_get_current_comm(&" + dest + ", " + std::to_string(std::min<uint32_t>(16, dt.size)) + ");");
+        return;
+      }
+      if (n.name == "probe") {
+        Node lit(NodeKind::String, n.loc);
+        lit.str = ap_->name();
+        emit_into(lit, dest, dt);
+        return;
+      }
+      if (n.name == "ustack") {
+        body_.line(dest + ".stack_id = bpf_get_stackid(ctx, &ustack_map, BPF_F_USER_STACK);");
+        body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
+        return;
+      }
+      break;
+    case NodeKind::Tuple:
+      for (size_t i = 0; i < n.args.size(); i++) {
+        const Type &ft = *dt.fields[i].type;
+        std::string dst = dest + ".f" + std::to_string(i);
+        if (is_memory(ft)) emit_into(*n.args[i], dst, ft);
+        else body_.line(dst + " = " + cast_to(ft, expr(*n.args[i])) + ";");
+      }
+      return;
+    case NodeKind::Record:
+      for (size_t i = 0; i < n.args.size(); i++) {
+        const Type &ft = *dt.fields[i].type;
+        std::string dst = dest + "." + dt.fields[i].name;
+        if (is_memory(ft)) emit_into(*n.args[i], dst, ft);
+        else body_.line(dst + " = " + cast_to(ft, expr(*n.args[i])) + ";");
+      }
+      return;
+    case NodeKind::Call:
+      if (n.name == "str") {
+        const Node &p = *n.args[0];
+        uint32_t size = std::min(t.size, dt.size);
+        std::string len = std::to_string(size);
+        if (n.args.size() == 2 && n.args[1]->kind != NodeKind::Integer)
+          len = "(((__u32)(" + expr(*n.args[1]) + ") & " + std::to_string(size - 1 > 0 ? 0xffff : 0) + ") + 1 < " +
+                std::to_string(size) + " ? ((__u32)(" + expr(*n.args[1]) + ") + 1) : " + std::to_string(size) + ")";
+        if (p.type.kind == TypeKind::String) {
+          emit_into(p, dest, dt);
+          return;
+        }
+        bool user = p.type.user_space || ap_->provider == "uprobe" || ap_->provider == "uretprobe" ||
+                    ap_->provider == "usdt";
+        body_.line(std::string(user ? "bpf_probe_read_user_str" : "bpf_probe_read_kernel_str") + "(&" + dest +
+                   ", " + len + ", (const void *)(" + expr(p) + "));");
+        return;
+      }
+      if (n.name == "usym") {
+        body_.line(dest + ".addr = " + expr(*n.args[0]) + ";");
+        body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
+        return;
+      }
+      break;
+    case NodeKind::Ternary: {
+      body_.open("if (" + expr(*n.cond) + ")");
+      if (n.lhs) emit_into(*n.lhs, dest, dt);
+      else emit_into(*n.cond, dest, dt);
+      body_.dedent();
+      body_.open("} else");
+      emit_into(*n.rhs, dest, dt);
+      body_.close();
+      return;
+    }
+    case NodeKind::Field:
+      if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
+        if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
+          body_.line("bpf_probe_read_kernel_str(&" + dest + ", sizeof(" + dest + "), (char *)ctx + (ctx->" + n.name +
+                     " & 0xffff));");
+        } else {
+          body_.line("bpf_probe_read_kernel(&" + dest + ", " + std::to_string(std::min(t.size, dt.size)) +
+                     ", &ctx->" + n.name + ");");
+        }
+        return;
+      }
+      if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
+        body_.line("bpf_core_read(&" + dest + ", " + std::to_string(std::min(t.size, dt.size)) + ", &" +
+                   field(n) + ");");
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  // Variables, map values and other lvalues: copy the bytes.
+  std::string src = expr(n);
+  uint32_t size = std::min(t.size, dt.size);
+  if (size <= 64)
+    body_.line("__builtin_memcpy(&" + dest + ", &" + src + ", " + std::to_string(size) + ");");
+  else
+    body_.line("bpf_probe_read_kernel(&" + dest + ", " + std::to_string(size) + ", &" + src + ");");
+}
+
+std::string BpfEmitter::map_read(const Node &n) {
+  const MapInfo &m = *prog_.find_map(n.name);
+  std::string key = key_of(n);
+  std::string sym = "&" + map_symbol(m.name);
+  switch (m.value.kind) {
+    case TypeKind::Count:
+    case TypeKind::Sum:
+      if (m.is_percpu()) return "bt_percpu_sum(" + sym + ", &" + key + ")";
+      break;
+    case TypeKind::Min:
+    case TypeKind::Max:
+    case TypeKind::Avg:
+    case TypeKind::Stats:
+    case TypeKind::Hist:
+    case TypeKind::Lhist:
+      unsupported(n.loc, "reading a " + m.value.to_string() + " map value inside a probe");
+    default:
+      break;
+  }
+  if (is_memory(m.value)) {
+    std::string tmp = temp(m.value, "_val");
+    body_.open("");
+    body_.line("void *_p = bpf_map_lookup_elem(" + sym + ", &" + key + ");");
+    body_.line("");
+    body_.line("if (_p)");
+    body_.line("\t__builtin_memcpy(&" + tmp + ", _p, sizeof(" + tmp + "));");
+    body_.line("else");
+    body_.line("\t__builtin_memset(&" + tmp + ", 0, sizeof(" + tmp + "));");
+    body_.close();
+    return tmp;
+  }
+  std::string vt = types_.name(m.value);
+  return "({ " + vt + " *_p = bpf_map_lookup_elem(" + sym + ", &" + key + "); _p ? *_p : 0; })";
+}
+
+std::string BpfEmitter::builtin(const Node &n) {
+  const std::string &b = n.name;
+  if (b == "pid") return "(__u32)(bpf_get_current_pid_tgid() >> 32)";
+  if (b == "tid") return "(__u32)bpf_get_current_pid_tgid()";
+  if (b == "uid") return "(__u32)bpf_get_current_uid_gid()";
+  if (b == "gid") return "(__u32)(bpf_get_current_uid_gid() >> 32)";
+  if (b == "nsecs") return "bpf_ktime_get_boot_ns()";
+  if (b == "elapsed") return "(bpf_ktime_get_boot_ns() - bt_start_ns)";
+  if (b == "cpu") return "bpf_get_smp_processor_id()";
+  if (b == "ncpus") return "bt_ncpus";
+  if (b == "numaid") return "bpf_get_numa_node_id()";
+  if (b == "cgroup") return "bpf_get_current_cgroup_id()";
+  if (b == "rand") return "bpf_get_prandom_u32()";
+  if (b == "jiffies") return "bpf_jiffies64()";
+  if (b == "cpid") return "bt_child_pid";
+  if (b == "curtask") return "((struct task_struct *)bpf_get_current_task())";
+  if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
+  if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
+  if (b == "retval") return "(__s64)" + retval_expression(ap_->provider);
+  if (b == "func") return "bpf_get_func_ip(ctx)";
+  if (b == "kstack") return "bpf_get_stackid(ctx, &kstack_map, 0)";
+  if (b == "ctx") return "((__u64)ctx)";
+  if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
+  if (is_memory(n.type)) {
+    std::string t = temp(n.type);
+    body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+    emit_into(n, t, n.type);
+    return t;
+  }
+  unsupported(n.loc, "the builtin '" + b + "'");
+}
+
+// A field access path as an lvalue on a typed pointer: `task->real_parent->pid`.
+// vmlinux.h types carry preserve_access_index, so every load through such a
+// pointer is a CO-RE relocation.
+std::string BpfEmitter::field(const Node &n) {
+  const Node &obj = *n.lhs;
+  if (obj.type.kind == TypeKind::Struct && obj.type.name == "args") return "ctx->" + n.name;
+  if (obj.type.kind == TypeKind::Struct && obj.kind == NodeKind::Field) return field(obj) + "." + n.name;
+  return "(" + expr(obj) + ")->" + n.name;
+}
+
+std::string BpfEmitter::call_expr(const Node &n) {
+  const std::string &f = n.name;
+  if (f == "has_key") {
+    Node fake(NodeKind::Map, n.args[0]->loc);
+    fake.name = n.args[0]->name;
+    fake.args.push_back(NodePtr(n.args[1].get()));
+    std::string key = key_of(fake);
+    fake.args[0].release();
+    return "(bpf_map_lookup_elem(&" + map_symbol(fake.name) + ", &" + key + ") != NULL)";
+  }
+  if (f == "bswap") {
+    uint32_t s = n.type.size;
+    return s == 2 ? "__builtin_bswap16(" + expr(*n.args[0]) + ")"
+                  : s == 4 ? "__builtin_bswap32(" + expr(*n.args[0]) + ")"
+                           : "__builtin_bswap64(" + expr(*n.args[0]) + ")";
+  }
+  if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
+  if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";
+  if (f == "strncmp") {
+    return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
+  }
+  if (is_memory(n.type)) {
+    std::string t = temp(n.type);
+    body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+    emit_into(n, t, n.type);
+    return t;
+  }
+  unsupported(n.loc, "the function '" + f + "()'");
+}
+
+std::string BpfEmitter::expr(const Node &n) {
+  switch (n.kind) {
+    case NodeKind::Integer:
+      return n.type.is_signed ? std::to_string((int64_t)n.ival) + (n.ival > 0x7fffffff ? "LL" : "")
+                              : std::to_string(n.ival) + "ULL";
+    case NodeKind::Bool:
+      return n.ival ? "1" : "0";
+    case NodeKind::String: {
+      std::string t = temp(n.type, "_str");
+      body_.line("__builtin_memcpy(&" + t + ", " + c_string_literal(n.str) + ", " + std::to_string(n.type.size) + ");");
+      return t;
+    }
+    case NodeKind::Builtin:
+      return builtin(n);
+    case NodeKind::Positional:
+      if (n.name == "#") return "bt_num_args";
+      return "bt_arg_" + std::to_string(n.ival);
+    case NodeKind::Variable:
+      if (is_memory(n.type)) return var_lvalue_[n.id];
+      if (n.type.kind == TypeKind::Pointer) return cast_to(n.type, var_name(n.name));
+      return var_name(n.name);
+    case NodeKind::Map:
+      return map_read(n);
+    case NodeKind::Call:
+      return call_expr(n);
+    case NodeKind::Unary: {
+      std::string e = expr(*n.lhs);
+      if (n.op == "*") {
+        std::string tmp = "_d" + std::to_string(tmp_++);
+        body_.line(types_.decl(n.type, tmp) + " = 0;");
+        body_.line("bpf_probe_read_kernel(&" + tmp + ", sizeof(" + tmp + "), (const void *)(" + e + "));");
+        return tmp;
+      }
+      if (n.op == "&") return "((__u64)&" + e + ")";
+      return "(" + n.op + e + ")";
+    }
+    case NodeKind::IncDec: {
+      const Node &t = *n.lhs;
+      bool prefix = n.ival == 1;
+      if (t.kind == NodeKind::Variable) {
+        std::string v = var_name(t.name);
+        return prefix ? "(" + n.op + v + ")" : "(" + v + n.op + ")";
+      }
+      const MapInfo &m = *prog_.find_map(t.name);
+      std::string key = key_of(t);
+      std::string vt = types_.name(m.value);
+      std::string sym = "&" + map_symbol(m.name);
+      std::string tmp = "_old" + std::to_string(tmp_++);
+      body_.line("__s64 " + tmp + " = 0;");
+      body_.open("");
+      body_.line(vt + " _init = 0, *_v = bt_lookup_or_init(" + sym + ", &" + key + ", &_init);");
+      body_.line("");
+      body_.open("if (_v)");
+      body_.line(tmp + " = *_v;");
+      body_.line("*_v " + std::string(n.op == "++" ? "+= 1" : "-= 1") + ";");
+      body_.close();
+      body_.close();
+      return prefix ? "(" + tmp + (n.op == "++" ? " + 1)" : " - 1)") : tmp;
+    }
+    case NodeKind::Binary: {
+      const std::string &op = n.op;
+      const Node &a = *n.lhs, &b = *n.rhs;
+      if ((op == "==" || op == "!=") && a.type.kind == TypeKind::String) {
+        std::string la = expr(a), lb = expr(b);
+        uint32_t size = std::min(a.type.size, b.type.size);
+        return std::string(op == "!=" ? "!" : "") + "bt_streq(" + la + ", " + lb + ", " + std::to_string(size) + ")";
+      }
+      if ((op == "==" || op == "!=") && is_memory(a.type)) {
+        std::string la = expr(a), lb = expr(b);
+        return std::string(op == "!=" ? "" : "!") + "__builtin_memcmp(&" + la + ", &" + lb + ", sizeof(" + la + "))";
+      }
+      std::string la = expr(a), lb = expr(b);
+      if (op == "/" || op == "%")
+        return std::string("bt_") + (n.type.is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(" + la + ", " + lb + ")";
+      if (n.type.is_integer() && (op == "+" || op == "-" || op == "*" || op == "<<" || op == ">>" || op == "&" ||
+                                  op == "|" || op == "^"))
+        return "(" + cast_to(n.type, la) + " " + op + " " + cast_to(n.type, lb) + ")";
+      if (op == "<" || op == ">" || op == "<=" || op == ">=") {
+        bool is_signed = a.type.is_signed && b.type.is_signed;
+        if (a.type.is_literal) is_signed = b.type.is_signed;
+        if (b.type.is_literal) is_signed = a.type.is_signed;
+        Type ct = make_int(8, is_signed);
+        return "(" + cast_to(ct, la) + " " + op + " " + cast_to(ct, lb) + ")";
+      }
+      return "(" + la + " " + op + " " + lb + ")";
+    }
+    case NodeKind::Ternary: {
+      if (is_memory(n.type)) {
+        std::string t = temp(n.type);
+        body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+        emit_into(n, t, n.type);
+        return t;
+      }
+      std::string c = expr(*n.cond);
+      std::string a = n.lhs ? expr(*n.lhs) : c;
+      std::string b = expr(*n.rhs);
+      return "(" + c + " ? " + cast_to(n.type, a) + " : " + cast_to(n.type, b) + ")";
+    }
+    case NodeKind::Field: {
+      if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
+        if (is_memory(n.type)) {
+          std::string t = temp(n.type);
+          body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+          emit_into(n, t, n.type);
+          return t;
+        }
+        return cast_to(n.type, "ctx->" + n.name);
+      }
+      if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple)
+        return expr(*n.lhs) + "." + n.name;
+      if (is_memory(n.type)) {
+        std::string t = temp(n.type);
+        body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+        emit_into(n, t, n.type);
+        return t;
+      }
+      std::string path = field(n);
+      return cast_to(n.type, "({ typeof(" + path + ") _f; bpf_core_read(&_f, sizeof(_f), &" + path + "); _f; })");
+    }
+    case NodeKind::TupleIndex:
+      return expr(*n.lhs) + ".f" + std::to_string(n.ival);
+    case NodeKind::Index: {
+      const Type &t = n.lhs->type;
+      std::string base = expr(*n.lhs);
+      if (t.kind == TypeKind::Pointer) {
+        std::string tmp = "_d" + std::to_string(tmp_++);
+        body_.line(types_.decl(n.type, tmp) + " = 0;");
+        body_.line("bpf_probe_read_kernel(&" + tmp + ", sizeof(" + tmp + "), (const void *)(" + base + " + (" +
+                   expr(*n.rhs) + ")));");
+        return tmp;
+      }
+      return base + "[" + expr(*n.rhs) + "]";
+    }
+    case NodeKind::Cast:
+      return cast_to(n.type, expr(*n.lhs));
+    case NodeKind::Tuple:
+    case NodeKind::Record: {
+      std::string t = temp(n.type, "_tuple");
+      body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+      emit_into(n, t, n.type);
+      return t;
+    }
+    default:
+      unsupported(n.loc, std::string("the expression '") + node_kind_name(n.kind) + "'");
+  }
+}
+
+// ------------------------------------------------------------ top level --
+
+bool BpfEmitter::emit(EmittedSources &out, std::string &error) {
+  try {
+    for (const auto &info : prog_.probes)
+      for (const auto &ap : info.probe->attach_points) emit_probe(info, ap);
+  } catch (const Unsupported &u) {
+    error = std::to_string(u.loc.line) + ":" + std::to_string(u.loc.col) + ": " + u.what +
+            " is not supported by bt2bin yet";
+    return false;
+  }
+
+  CWriter maps;
+  emit_maps(maps);
+
+  CWriter c;
+  c.line("// SPDX-License-Identifier: GPL-2.0");
+  c.line("// " + opts_.tool_name + ".bpf.c: BPF programs generated by bt2bin from " + opts_.script_name + ".");
+  c.line("#include \"vmlinux.h\"");
+  c.line("#include \"skeletons/bt2bin.bpf.h\"");
+  for (const auto &d : prog_.program->c_definitions) c.raw(d.text + "\n");
+  c.line("#include \"tool.h\"");
+  c.line();
+  for (const auto &info : prog_.probes)
+    if (info.args_loaded && !info.args.c_definition.empty()) c.raw(info.args.c_definition + "\n");
+  if (prog_.uses_kstack) {
+    c.open("struct");
+    c.line("__uint(type, BPF_MAP_TYPE_STACK_TRACE);");
+    c.line("__uint(max_entries, 4096);");
+    c.line("__uint(key_size, sizeof(__u32));");
+    c.line("__uint(value_size, 127 * sizeof(__u64));");
+    c.close(" kstack_map SEC(\".maps\");");
+    c.line();
+  }
+  if (prog_.uses_ustack) {
+    c.open("struct");
+    c.line("__uint(type, BPF_MAP_TYPE_STACK_TRACE);");
+    c.line("__uint(max_entries, 4096);");
+    c.line("__uint(key_size, sizeof(__u32));");
+    c.line("__uint(value_size, 127 * sizeof(__u64));");
+    c.close(" ustack_map SEC(\".maps\");");
+    c.line();
+  }
+  if (scratch_max_ > 0) {
+    c.line("/* Per-CPU scratch memory for values larger than on_stack_limit. */");
+    c.open("struct");
+    c.line("__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);");
+    c.line("__uint(max_entries, 1);");
+    c.line("__type(key, __u32);");
+    c.line("__type(value, char[" + std::to_string((scratch_max_ + 7) & ~7u) + "]);");
+    c.close(" scratch SEC(\".maps\");");
+    c.line();
+  }
+  for (int i = 1; i <= prog_.max_positional; i++)
+    c.line("const volatile __s64 bt_arg_" + std::to_string(i) + " = 0;");
+  c.line("const volatile __u64 bt_num_args = 0;");
+  c.line();
+  c.raw(maps.str());
+  for (const auto &f : functions_) c.raw(f + "\n");
+  c.line("char LICENSE[] SEC(\"license\") = " + c_string_literal(prog_.config.license) + ";");
+  out.bpf_c = c.str();
+  out.main_cpp = emit_driver(prog_, opts_, types_);
+
+  CWriter h;
+  h.line("/* tool.h: types shared by " + opts_.tool_name + ".bpf.c and its driver (generated by bt2bin). */");
+  h.line("#ifndef BT2BIN_TOOL_H");
+  h.line("#define BT2BIN_TOOL_H");
+  h.line();
+  h.line("#define BT_ACTION_EXIT 1000000");
+  h.line("#define BT_ACTION_PRINT_MAP 1000001");
+  h.line("#define BT_ACTION_CLEAR_MAP 1000002");
+  h.line("#define BT_ACTION_ZERO_MAP 1000003");
+  h.line("#define BT_ACTION_TIME 1000004");
+  h.line("#define BT_ACTION_PRINT_VALUE_BASE 2000000");
+  h.line();
+  h.line("struct bt_exit_record {\n\t__u64 action;\n\t__s64 code;\n};\n");
+  h.line("struct bt_map_record {\n\t__u64 action;\n\t__u64 map;\n\t__u64 top;\n\t__u64 div;\n};\n");
+  h.line("struct bt_time_record {\n\t__u64 action;\n\t__u64 time_id;\n};\n");
+  for (const auto &d : types_.definitions()) h.raw(d + "\n");
+  std::set<std::string> seen;
+  for (const auto &d : record_structs)
+    if (seen.insert(d).second) h.raw(d + "\n");
+  h.line("#endif /* BT2BIN_TOOL_H */");
+  out.header = h.str();
+  return true;
+}
+
+}  // namespace
+
+bool emit_sources(const CheckedProgram &program, const EmitOptions &options, EmittedSources &out,
+                  std::string &error) {
+  BpfEmitter emitter(program, options);
+  return emitter.emit(out, error);
+}
+
+}  // namespace bt2bin

@@ -1,0 +1,28 @@
+// Generates tool.bpf.c (the BPF programs, one per attach point) and tool.h
+// (structs shared with the driver: tuples, map keys, event records) from a
+// CheckedProgram.
+#pragma once
+
+#include <string>
+
+#include "frontend/checked_program.h"
+
+namespace bt2bin {
+
+struct EmittedSources {
+  std::string bpf_c;     // tool.bpf.c
+  std::string header;    // tool.h
+  std::string main_cpp;  // tool.main.cpp
+};
+
+struct EmitOptions {
+  std::string tool_name;     // the produced binary's name
+  std::string script_name;   // for #line and messages
+};
+
+// Returns false with `error` set when the program uses something the
+// backend cannot generate yet (reported as a diagnostic by the caller).
+bool emit_sources(const CheckedProgram &program, const EmitOptions &options, EmittedSources &out,
+                  std::string &error);
+
+}  // namespace bt2bin

@@ -1,0 +1,280 @@
+// The driver emitter (see driver_emitter.h).
+#include "backend/driver_emitter.h"
+
+#include <functional>
+#include <map>
+
+#include "backend/c_types.h"
+#include "backend/c_writer.h"
+#include "backend/probe_sections.h"
+
+namespace bt2bin {
+
+namespace {
+
+const char *value_kind(const Type &t) {
+  switch (t.kind) {
+    case TypeKind::Int: return "Int";
+    case TypeKind::Bool: return "Bool";
+    case TypeKind::String: return "String";
+    case TypeKind::Buffer: return "Buffer";
+    case TypeKind::Pointer: return "Pointer";
+    case TypeKind::Array: return "Array";
+    case TypeKind::Tuple: return "Tuple";
+    case TypeKind::Record: return "Record";
+    case TypeKind::Kstack: return "Kstack";
+    case TypeKind::Ustack: return "Ustack";
+    case TypeKind::Ksym: return "Ksym";
+    case TypeKind::Usym: return "Usym";
+    case TypeKind::Inet: return "Inet";
+    case TypeKind::MacAddr: return "MacAddr";
+    case TypeKind::Username: return "Username";
+    case TypeKind::Enum: return "Enum";
+    case TypeKind::CgroupPath: return "CgroupPath";
+    case TypeKind::StrError: return "StrError";
+    case TypeKind::Timestamp: return "Timestamp";
+    default: return "Int";
+  }
+}
+
+const char *agg_kind(const Type &t) {
+  switch (t.kind) {
+    case TypeKind::Count: return "Count";
+    case TypeKind::Sum: return "Sum";
+    case TypeKind::Min: return "Min";
+    case TypeKind::Max: return "Max";
+    case TypeKind::Avg: return "Avg";
+    case TypeKind::Stats: return "Stats";
+    case TypeKind::Hist: return "Hist";
+    case TypeKind::Lhist: return "Lhist";
+    default: return "None";
+  }
+}
+
+// Emits `static const ValueDesc` definitions, children first, and names them.
+class ValueDescWriter {
+ public:
+  ValueDescWriter(CWriter &w, CTypes &types) : w_(w), types_(types) {}
+
+  std::string desc(const Type &t) {
+    std::string key = t.to_string();
+    if (auto it = names_.find(key); it != names_.end()) return it->second;
+    std::string name = "kValue" + std::to_string(names_.size());
+    std::string fields = "nullptr", offsets = "nullptr", names = "nullptr", elem = "nullptr";
+    if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) {
+      std::string sname = types_.name(t);
+      std::string list, offs, nms;
+      for (size_t i = 0; i < t.fields.size(); i++) {
+        std::string child = desc(*t.fields[i].type);
+        std::string member = t.kind == TypeKind::Tuple ? "f" + std::to_string(i) : t.fields[i].name;
+        list += (i ? ", " : "") + child;
+        offs += std::string(i ? ", " : "") + "offsetof(" + sname + ", " + member + ")";
+        nms += std::string(i ? ", " : "") + c_string_literal(t.fields[i].name);
+      }
+      w_.line("static const ValueDesc " + name + "_fields[] = {" + list + "};");
+      w_.line("static const uint32_t " + name + "_offsets[] = {" + offs + "};");
+      fields = name + "_fields";
+      offsets = name + "_offsets";
+      if (t.kind == TypeKind::Record) {
+        w_.line("static const char *const " + name + "_names[] = {" + nms + "};");
+        names = name + "_names";
+      }
+    }
+    if (t.kind == TypeKind::Array && t.elem) elem = "&" + desc(*t.elem);
+    w_.line("static const ValueDesc " + name + " = {");
+    w_.line("\t.kind = ValueKind::" + std::string(value_kind(t)) + ",");
+    w_.line("\t.size = " + std::to_string(t.size) + ",");
+    w_.line("\t.is_signed = " + std::string(t.is_signed ? "true" : "false") + ",");
+    w_.line("\t.nfields = " + std::to_string(t.fields.size()) + ",");
+    w_.line("\t.fields = " + fields + ",");
+    w_.line("\t.offsets = " + offsets + ",");
+    w_.line("\t.names = " + names + ",");
+    w_.line("\t.elem = " + elem + ",");
+    w_.line("\t.count = " + std::to_string(t.count) + ",");
+    w_.line("};");
+    names_[key] = name;
+    return name;
+  }
+
+ private:
+  CWriter &w_;
+  CTypes &types_;
+  std::map<std::string, std::string> names_;
+};
+
+std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
+
+const char *format_kind(FormatKind k) {
+  switch (k) {
+    case FormatKind::Printf: return "0";
+    case FormatKind::Errorf: return "1";
+    case FormatKind::Warnf: return "2";
+    case FormatKind::System: return "3";
+    case FormatKind::Cat: return "4";
+    case FormatKind::Debugf: return "5";
+  }
+  return "0";
+}
+
+}  // namespace
+
+std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTypes &types) {
+  CWriter tables;
+  ValueDescWriter descs(tables, types);
+
+  // ---- maps ----
+  std::vector<std::string> map_rows;
+  for (const auto &m : prog.maps) {
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    std::string key_desc = m.is_scalar() ? "nullptr" : "&" + descs.desc(m.key);
+    std::string value_desc = m.value.is_aggregation() ? "nullptr" : "&" + descs.desc(m.value);
+    std::string key_size;
+    if (m.is_scalar()) key_size = "8";
+    else if (bucketed) key_size = "sizeof(" + types.name(make_tuple({m.key, make_int(8, false)})) + ")";
+    else key_size = std::to_string(m.key.size);
+    std::string value_size = m.value.kind == TypeKind::Min || m.value.kind == TypeKind::Max
+                                 ? "sizeof(struct bt_minmax)"
+                                 : m.value.kind == TypeKind::Avg || m.value.kind == TypeKind::Stats
+                                       ? "sizeof(struct bt_avg)"
+                                       : m.value.is_aggregation() ? "8" : std::to_string(m.value.size);
+    std::string row = "\t{" + c_string_literal(m.name) + ", " + c_string_literal(map_symbol(m.name)) +
+                      ", AggKind::" + agg_kind(m.value) + ", " + key_desc + ", " + value_desc + ", " + key_size +
+                      ", " + value_size + ", " + (m.is_percpu() ? "true" : "false") + ", " +
+                      (m.value.is_signed ? "true" : "false") + ", " + std::to_string(m.value.agg_args[0]) + ", " +
+                      std::to_string(m.value.agg_args[0]) + ", " + std::to_string(m.value.agg_args[1]) + ", " +
+                      std::to_string(m.value.agg_args[2]) + "},";
+    map_rows.push_back(row);
+  }
+
+  // ---- format strings ----
+  std::vector<std::string> format_rows, format_kinds;
+  for (const auto &f : prog.formats) {
+    std::string rec = "struct bt_format_" + std::to_string(f.id);
+    std::string args = "nullptr", offsets = "nullptr";
+    if (!f.args.empty()) {
+      std::string list, offs;
+      for (size_t i = 0; i < f.args.size(); i++) {
+        list += (i ? ", " : "") + descs.desc(f.args[i]);
+        offs += std::string(i ? ", " : "") + "offsetof(" + rec + ", arg" + std::to_string(i) + ")";
+      }
+      std::string base = "kFormat" + std::to_string(f.id);
+      tables.line("static const ValueDesc " + base + "_args[] = {" + list + "};");
+      tables.line("static const uint32_t " + base + "_offsets[] = {" + offs + "};");
+      args = base + "_args";
+      offsets = base + "_offsets";
+    }
+    std::string loc = opts.script_name + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
+    format_rows.push_back("\t{" + c_string_literal(f.format) + ", " + std::to_string(f.args.size()) + ", " + args +
+                          ", " + offsets + ", " + c_string_literal(loc) + "},");
+    format_kinds.push_back(format_kind(f.kind));
+  }
+  std::vector<std::string> print_rows;
+  for (const auto &p : prog.print_values) print_rows.push_back("\t" + descs.desc(p.type) + ",");
+
+  // ---- probes ----
+  std::vector<std::string> probe_rows;
+  bool only_begin_end = true, has_end = false;
+  for (const auto &info : prog.probes) {
+    for (const auto &ap : info.probe->attach_points) {
+      if (ap.provider != "begin" && ap.provider != "end") only_begin_end = false;
+      if (ap.provider == "end") has_end = true;
+    }
+  }
+  {
+    for (const auto &info : prog.probes)
+      for (const auto &ap : info.probe->attach_points)
+        probe_rows.push_back("\t{" + c_string_literal(probe_section(ap, info.probe->id, "").func_name) + ", " +
+                             c_string_literal(ap.provider) + ", " + c_string_literal(ap.target) + ", " +
+                             c_string_literal(ap.func) + ", " + c_string_literal(ap.ns) + ", " +
+                             c_string_literal(ap.unit) + ", " + std::to_string(ap.freq) + "ULL, " +
+                             std::to_string(ap.offset) + "ULL, " + c_string_literal(ap.name()) + ", " +
+                             (ap.need_expansion ? "true" : "false") + "},");
+  }
+
+  CWriter w;
+  w.line("// " + opts.tool_name + ".main.cpp: driver generated by bt2bin from " + opts.script_name + ".");
+  w.line("// It only describes the tool; runtime-template/ does the work.");
+  w.line("#include <linux/types.h>");
+  w.line("#include <cstddef>");
+  w.line("#include <cstdint>");
+  w.line();
+  w.line("#include \"skeletons/bt2bin_types.h\"");
+  w.line("#include \"tool.h\"");
+  w.line("#include \"tool.skel.h\"");
+  w.line("#include \"runtime-template/tool_runtime.h\"");
+  w.line();
+  w.line("using namespace bt2bin::rt;");
+  w.line();
+  w.raw(tables.str());
+  w.line();
+  auto table = [&](const std::string &decl, const std::vector<std::string> &rows) {
+    if (rows.empty()) {
+      w.line("static const " + decl + "[1] = {};");
+      return;
+    }
+    w.line("static const " + decl + "[] = {");
+    for (const auto &r : rows) w.line(r);
+    w.line("};");
+  };
+  table("ProbeDesc kProbes", probe_rows);
+  table("MapDesc kMaps", map_rows);
+  table("FormatDesc kFormats", format_rows);
+  std::vector<std::string> kinds_rows;
+  for (auto &k : format_kinds) kinds_rows.push_back("\t" + k + ",");
+  table("uint32_t kFormatKinds", kinds_rows);
+  table("ValueDesc kPrintValues", print_rows);
+  std::vector<std::string> time_rows;
+  for (auto &t : prog.time_formats) time_rows.push_back("\t" + c_string_literal(t) + ",");
+  table("char *kTimeFormats", time_rows);
+  w.line();
+  w.line("static const ToolDesc kTool = {");
+  w.line("\t.name = " + c_string_literal(opts.tool_name) + ",");
+  w.line("\t.source_name = " + c_string_literal(opts.script_name) + ",");
+  w.line("\t.probes = kProbes,");
+  w.line("\t.nprobes = " + std::to_string(probe_rows.size()) + ",");
+  w.line("\t.maps = kMaps,");
+  w.line("\t.nmaps = " + std::to_string(map_rows.size()) + ",");
+  w.line("\t.formats = kFormats,");
+  w.line("\t.nformats = " + std::to_string(format_rows.size()) + ",");
+  w.line("\t.format_kinds = kFormatKinds,");
+  w.line("\t.print_values = kPrintValues,");
+  w.line("\t.nprint_values = " + std::to_string(print_rows.size()) + ",");
+  w.line("\t.time_formats = kTimeFormats,");
+  w.line("\t.ntime_formats = " + std::to_string(time_rows.size()) + ",");
+  w.line("\t.max_positional = " + std::to_string(prog.max_positional) + ",");
+  w.line("\t.print_maps_on_exit = " + std::string(prog.config.print_maps_on_exit ? "true" : "false") + ",");
+  w.line("\t.str_trunc_trailer = " + c_string_literal(prog.config.str_trunc_trailer) + ",");
+  w.line("\t.stack_mode = " + c_string_literal(prog.config.stack_mode) + ",");
+  w.line("\t.missing_probes = " + c_string_literal(prog.config.missing_probes) + ",");
+  w.line("\t.has_end_probes = " + std::string(has_end ? "true" : "false") + ",");
+  w.line("\t.only_begin_end = " + std::string(only_begin_end ? "true" : "false") + ",");
+  w.line("};");
+  w.line();
+  w.line("int main(int argc, char **argv)");
+  w.line("{");
+  w.line("\tstruct tool_bpf *skel = nullptr;");
+  w.line("\tSkeletonOps ops;");
+  w.line();
+  w.line("\tops.open = [&]() -> bpf_object * {");
+  w.line("\t\tskel = tool_bpf__open();");
+  w.line("\t\treturn skel ? skel->obj : nullptr;");
+  w.line("\t};");
+  w.line("\tops.set_rodata = [&] {");
+  w.line("\t\tconst RuntimeArgs &args = runtime_args();");
+  w.line();
+  w.line("\t\tskel->rodata->bt_start_ns = args.start_boot_ns;");
+  w.line("\t\tskel->rodata->bt_ncpus = args.ncpus;");
+  w.line("\t\tskel->rodata->bt_child_pid = args.child_pid;");
+  w.line("\t\tskel->rodata->bt_filter_pid = args.filter_pid;");
+  w.line("\t\tskel->rodata->bt_num_args = args.argc;");
+  for (int i = 1; i <= prog.max_positional; i++)
+    w.line("\t\tskel->rodata->bt_arg_" + std::to_string(i) + " = args.positional_int(" + std::to_string(i) + ");");
+  w.line("\t};");
+  w.line("\tops.load = [&] { return tool_bpf__load(skel); };");
+  w.line("\tops.destroy = [&] { tool_bpf__destroy(skel); };");
+  w.line("\treturn run_tool(kTool, ops, argc, argv);");
+  w.line("}");
+  return w.str();
+}
+
+}  // namespace bt2bin

@@ -1,0 +1,40 @@
+// Running the external toolchain: bpftool (vmlinux.h, object link, skeleton),
+// clang (BPF C), and the host C++ compiler (driver + static link).
+//
+// Every command runs with posix_spawn and an argv array (DESIGN invariant 8);
+// output is captured so a failure names the stage and shows its message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bt2bin {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs argv[0] (looked up in PATH) with argv; writes stdout to `stdout_file`
+// when it is non-empty, else captures it with stderr.
+CommandResult run_command(const std::vector<std::string> &argv,
+                          const std::string &stdout_file = {});
+
+struct ToolchainOptions {
+  std::string work_dir;       // holds tool.bpf.c, tool.h, tool.main.cpp
+  std::string output;         // the binary to produce
+  std::string btf_file;       // BTF for vmlinux.h; default /sys/kernel/btf/vmlinux
+  std::string runtime_lib;    // libbt2bin_rt.a
+  std::string include_dir;    // source root (runtime-template/, skeletons/)
+  bool verbose = false;
+  bool strip = true;
+};
+
+// Builds the tool. On failure returns false and sets `error` to
+// "<stage> failed:\n<message>".
+bool build_tool(const ToolchainOptions &opts, std::string &error);
+
+// Path of a cached vmlinux.h for the BTF file (generated on first use).
+bool vmlinux_header(const std::string &btf_file, std::string &path, std::string &error);
+
+}  // namespace bt2bin

@@ -1,0 +1,31 @@
+// The builtin variables of bpftrace (pid, comm, nsecs, arg0, ...): their
+// types and which probe providers allow them. One table, read by semantic
+// analysis; the backend has the matching table of C expressions
+// (backend/builtins_emitter.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "frontend/types.h"
+
+namespace bt2bin {
+
+struct BuiltinInfo {
+  Type type;
+  // Providers the builtin is valid in (empty: everywhere).
+  const char *const *providers = nullptr;
+};
+
+// Type of builtin `name` in a probe of `provider`; nullopt if `name` is not
+// a builtin. `max_strlen` sizes string builtins.
+std::optional<Type> builtin_type(const std::string &name);
+
+// arg0..argN: returns N, or -1.
+int builtin_arg_index(const std::string &name);
+
+// Whether `name` may be used in a probe of canonical `provider`; on false
+// sets `why` to a message for the diagnostic.
+bool builtin_allowed(const std::string &name, const std::string &provider, std::string &why);
+
+}  // namespace bt2bin

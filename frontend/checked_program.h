@@ -1,0 +1,105 @@
+// The checked Program: the AST with types resolved plus the tables semantic
+// analysis numbers (maps, format strings, scratch variables, probes).
+//
+// This is the only input of the backend (DESIGN invariant 2): the backend
+// never re-derives a type, it reads Node::type and these tables.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontend/ast.h"
+#include "frontend/btf_types.h"
+
+namespace bt2bin {
+
+struct MapInfo {
+  std::string name;          // "@x" ("@" for the anonymous map)
+  int id = 0;
+  Type key;                  // TypeKind::None for a scalar map
+  Type value;                // plain value type, or an aggregation kind (Count, Hist, ...)
+  std::string bpf_type;      // BPF map type: "hash", "percpu_hash", "lru_hash", "lru_percpu_hash"
+  uint64_t max_entries = 0;
+  bool declared = false;     // from `let @m = hash(N)`
+  Location first_use;
+  bool is_scalar() const { return key.is_none(); }
+  bool is_percpu() const { return bpf_type.find("percpu") != std::string::npos; }
+};
+
+enum class FormatKind { Printf, Errorf, Warnf, System, Cat, Debugf };
+
+// One printf-like call site. Its event record is `struct <record_name>`
+// { u64 action; args... } with the argument types below.
+struct FormatCall {
+  FormatKind kind = FormatKind::Printf;
+  int id = 0;
+  std::string format;
+  std::vector<Type> args;
+  Location loc;
+};
+
+// Asynchronous actions carried by the event channel besides format calls.
+enum class ActionKind {
+  Exit, PrintMap, ClearMap, ZeroMap, PrintValue, Time, Join, RuntimeError,
+};
+
+// One `print(value)` site (non-map): the value's type.
+struct PrintValueSite {
+  int id = 0;
+  Type type;
+};
+
+struct ScratchVar {
+  std::string name;          // "$x"
+  Type type;
+  int slot = 0;              // unique per probe
+};
+
+struct ProbeInfo {
+  Probe *probe = nullptr;
+  std::vector<ScratchVar> vars;
+  bool is_begin = false;
+  bool is_end = false;
+  bool args_loaded = false;
+  ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes
+};
+
+struct Config {
+  uint64_t max_strlen = 1024;
+  uint64_t max_map_keys = 4096;
+  uint64_t on_stack_limit = 32;
+  uint64_t perf_rb_pages = 64;
+  std::string stack_mode = "bpftrace";
+  std::string str_trunc_trailer = "..";
+  std::string missing_probes = "error";
+  bool print_maps_on_exit = true;
+  uint64_t max_cat_bytes = 10240;
+  std::string license = "GPL";
+};
+
+struct CheckedProgram {
+  Program *program = nullptr;
+  Config config;
+  std::vector<MapInfo> maps;                 // sorted by name
+  std::map<std::string, int> map_ids;
+  std::vector<FormatCall> formats;
+  std::vector<PrintValueSite> print_values;
+  std::vector<std::string> time_formats;     // time() call sites, by id
+  std::vector<ProbeInfo> probes;
+  std::vector<std::string> probe_names;      // for the `probe` builtin (cookie index)
+  int max_positional = 0;
+  bool uses_kstack = false;
+  bool uses_ustack = false;
+  bool uses_elapsed = false;
+  bool uses_ncpus = false;
+  bool uses_cpid = false;
+
+  const MapInfo *find_map(const std::string &name) const {
+    auto it = map_ids.find(name);
+    return it == map_ids.end() ? nullptr : &maps[it->second];
+  }
+};
+
+}  // namespace bt2bin

@@ -1,0 +1,1460 @@
+// Semantic analysis of a parsed Program (see semantic_analyser.h).
+//
+// The walk runs twice: map types are global and a map may be read in one
+// probe before the probe that assigns it, so the first walk only collects
+// map types (diagnostics muted) and the second walk checks everything with
+// all map types known. Integers stored in variables, map keys, map values
+// and event records are 64-bit, as in bpftrace; narrower types survive only
+// inside expressions (struct fields, casts) where they matter for loads.
+#include "frontend/passes/semantic_analyser.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "frontend/attach_point.h"
+#include "frontend/btf_types.h"
+#include "frontend/builtins.h"
+#include "runtime-template/format_string.h"
+
+namespace bt2bin {
+
+namespace {
+
+const std::set<std::string> kAggregations = {"count", "sum", "avg", "min", "max",
+                                             "stats", "hist", "lhist"};
+
+TypeKind aggregation_kind(const std::string &f) {
+  static const std::map<std::string, TypeKind> kinds = {
+      {"count", TypeKind::Count}, {"sum", TypeKind::Sum},     {"avg", TypeKind::Avg},
+      {"min", TypeKind::Min},     {"max", TypeKind::Max},     {"stats", TypeKind::Stats},
+      {"hist", TypeKind::Hist},   {"lhist", TypeKind::Lhist}};
+  return kinds.at(f);
+}
+
+Type int64_like(const Type &t) { return make_int(8, t.is_signed || t.kind == TypeKind::Bool); }
+
+// The type a value has once stored in a variable, map or record.
+Type storage_type(const Type &t) {
+  if (t.is_integer() || t.kind == TypeKind::Bool) {
+    if (t.kind == TypeKind::Enum) {
+      Type e = t;
+      e.size = 8;
+      return e;
+    }
+    return t.kind == TypeKind::Bool ? make_bool() : make_int(8, t.is_signed);
+  }
+  if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) {
+    std::vector<Type> elems;
+    std::vector<std::string> names;
+    for (auto &f : t.fields) {
+      elems.push_back(storage_type(*f.type));
+      names.push_back(f.name);
+    }
+    return t.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+  }
+  Type s = t;
+  s.is_literal = false;
+  return s;
+}
+
+class Analyser {
+ public:
+  Analyser(Program &program, Diagnostics &diags, const SemanticOptions &opts)
+      : program_(program), diags_(diags), opts_(opts), btf_(opts.btf_file) {}
+
+  std::unique_ptr<CheckedProgram> run();
+
+ private:
+  bool check_format_args(const std::string &format, const std::vector<Type> &args, std::string &why,
+                         int &arg_index);
+
+  // ---- diagnostics (muted during the first walk) ----
+  void error(const Location &loc, const std::string &msg) {
+    if (final_walk_) diags_.error(loc, msg);
+    failed_ = true;
+  }
+  void warning(const Location &loc, const std::string &msg) {
+    if (final_walk_) diags_.warning(loc, msg);
+  }
+
+  void read_config();
+  void declare_maps();
+  void check_probe(Probe &probe, ProbeInfo &info);
+  void check_block(std::vector<NodePtr> &stmts);
+  void check_stmt(Node &n);
+  void check_assign(Node &n);
+  void check_map_assign(Node &n);
+  void check_expr(Node &n);
+  void check_call(Node &n);
+  void check_binary(Node &n);
+  void check_unary(Node &n);
+  void check_field(Node &n);
+  void check_cast(Node &n);
+  void check_format_call(Node &n, FormatKind kind, size_t first_arg);
+  void check_map_key(Node &map);
+  Type resolve_type_spec(const TypeSpec &spec);
+  Type args_type();
+  void load_args(Probe &probe, ProbeInfo &info);
+  bool uses_builtin(const Probe &probe, const std::string &name);
+
+  // ---- scopes ----
+  ScratchVar *find_var(const std::string &name);
+  ScratchVar &define_var(const std::string &name, const Type &type, const Location &loc);
+  void push_scope() { scopes_.emplace_back(); }
+  void pop_scope() { scopes_.pop_back(); }
+
+  // ---- maps ----
+  MapInfo &map_info(const std::string &name, const Location &loc);
+  void set_map_value(MapInfo &m, const Type &value, const Location &loc);
+  void set_map_key(MapInfo &m, const Type &key, const Location &loc);
+  bool map_is_known(const std::string &name) const { return maps_.count(name) > 0; }
+  Type unify(const Type &have, const Type &want, const Location &loc, const std::string &what);
+
+  Program &program_;
+  Diagnostics &diags_;
+  const SemanticOptions &opts_;
+  BtfTypes btf_;
+  Config config_;
+  bool final_walk_ = false;
+  bool failed_ = false;
+
+  std::map<std::string, MapInfo> maps_;
+  std::vector<FormatCall> formats_;
+  std::vector<PrintValueSite> print_values_;
+  int max_positional_ = 0;
+  bool uses_kstack_ = false, uses_ustack_ = false, uses_elapsed_ = false, uses_ncpus_ = false;
+
+  // Per probe.
+  Probe *probe_ = nullptr;
+  ProbeInfo *probe_info_ = nullptr;
+  std::string provider_;
+  std::vector<std::map<std::string, int>> scopes_;  // name -> index in probe_info_->vars
+  int loop_depth_ = 0;
+  std::map<std::string, Location> keyless_use_, keyed_use_;
+  std::vector<std::string> time_formats_;
+  bool uses_cpid_ = false;
+};
+
+// ---------------------------------------------------------------- config --
+
+void Analyser::read_config() {
+  for (auto &item : program_.config) {
+    std::string key = item.key;
+    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    if (key.rfind("bpftrace_", 0) == 0) key = key.substr(9);
+    Node *v = item.value.get();
+    bool is_int = v && v->kind == NodeKind::Integer;
+    bool is_str = v && (v->kind == NodeKind::String || v->kind == NodeKind::Builtin);
+    std::string s = v ? (v->kind == NodeKind::String ? v->str : v->name) : "";
+    auto need_int = [&](uint64_t &dst) {
+      if (!is_int) return error(item.loc, "config '" + item.key + "' needs an integer value");
+      dst = v->ival;
+    };
+    if (key == "max_strlen" || key == "strlen") need_int(config_.max_strlen);
+    else if (key == "max_map_keys") need_int(config_.max_map_keys);
+    else if (key == "on_stack_limit") need_int(config_.on_stack_limit);
+    else if (key == "perf_rb_pages") need_int(config_.perf_rb_pages);
+    else if (key == "max_cat_bytes" || key == "cat_bytes_max") need_int(config_.max_cat_bytes);
+    else if (key == "max_probes" || key == "max_bpf_progs" || key == "log_size") {
+      uint64_t ignored;
+      need_int(ignored);
+    } else if (key == "stack_mode" && is_str) config_.stack_mode = s;
+    else if (key == "str_trunc_trailer" && is_str) config_.str_trunc_trailer = s;
+    else if (key == "missing_probes" && is_str) config_.missing_probes = s;
+    else if (key == "license" && is_str) config_.license = s;
+    else if (key == "print_maps_on_exit") {
+      if (is_int) config_.print_maps_on_exit = v->ival != 0;
+      else if (v && v->kind == NodeKind::Bool) config_.print_maps_on_exit = v->ival != 0;
+      else error(item.loc, "config 'print_maps_on_exit' needs true or false");
+    } else if (key == "cpp_demangle" || key == "lazy_symbolication" || key == "show_debug_info" ||
+               key == "use_blazesym" || key == "cache_user_symbols" ||
+               key.rfind("unstable_", 0) == 0) {
+      // Accepted; these only tune symbolisation or gate unstable features.
+    } else {
+      error(item.loc, "unknown config variable '" + item.key + "'");
+    }
+  }
+  if (config_.stack_mode != "bpftrace" && config_.stack_mode != "perf" && config_.stack_mode != "raw")
+    error({}, "config 'stack_mode' must be bpftrace, perf or raw");
+}
+
+void Analyser::declare_maps() {
+  for (auto &d : program_.map_decls) {
+    static const std::map<std::string, std::string> kinds = {
+        {"hash", "hash"}, {"lruhash", "lru_hash"}, {"percpuhash", "percpu_hash"},
+        {"percpulruhash", "lru_percpu_hash"}};
+    auto it = kinds.find(d.bpf_type);
+    if (it == kinds.end()) {
+      error(d.loc, "unknown map type '" + d.bpf_type +
+                       "' (expected hash, lruhash, percpuhash or percpulruhash)");
+      continue;
+    }
+    if (d.max_entries == 0) error(d.loc, "map size must be greater than 0");
+    MapInfo &m = maps_[d.name];
+    m.name = d.name;
+    m.bpf_type = it->second;
+    m.max_entries = d.max_entries;
+    m.declared = true;
+    m.first_use = d.loc;
+  }
+}
+
+// ------------------------------------------------------------------ maps --
+
+MapInfo &Analyser::map_info(const std::string &name, const Location &loc) {
+  auto it = maps_.find(name);
+  if (it != maps_.end()) return it->second;
+  MapInfo &m = maps_[name];
+  m.name = name;
+  m.first_use = loc;
+  return m;
+}
+
+Type Analyser::unify(const Type &have, const Type &want, const Location &loc, const std::string &what) {
+  if (have.is_none()) return want;
+  if (want.is_none()) return have;
+  if (have.is_integer() && want.is_integer()) {
+    Type t = have;
+    t.is_signed = have.is_signed || want.is_signed;
+    return t;
+  }
+  if (have.kind == TypeKind::String && want.kind == TypeKind::String) {
+    Type t = have;
+    t.size = std::max(have.size, want.size);
+    return t;
+  }
+  if ((have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) && have.kind == want.kind &&
+      have.fields.size() == want.fields.size()) {
+    std::vector<Type> elems;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < have.fields.size(); i++) {
+      elems.push_back(unify(*have.fields[i].type, *want.fields[i].type, loc, what));
+      names.push_back(have.fields[i].name);
+    }
+    return have.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+  }
+  if (have.kind == want.kind && (have.kind == TypeKind::Pointer || have.kind == TypeKind::Struct ||
+                                 have.is_aggregation() || have.kind == TypeKind::Bool))
+    return have;
+  if (have == want) return have;
+  error(loc, what + " has type '" + have.to_string() + "', but is assigned a value of type '" +
+                 want.to_string() + "'");
+  return have;
+}
+
+void Analyser::set_map_value(MapInfo &m, const Type &value, const Location &loc) {
+  if (!m.value.is_none() && m.value.is_aggregation() != value.is_aggregation()) {
+    error(loc, "map " + m.name + " holds " + m.value.to_string() + " values and can not be assigned a value of type " +
+                   value.to_string());
+    return;
+  }
+  if (!m.value.is_none() && value.is_aggregation() && m.value.kind != value.kind) {
+    error(loc, "map " + m.name + " is used with two aggregation functions: " + m.value.to_string() +
+                   " and " + value.to_string());
+    return;
+  }
+  if (value.kind == TypeKind::Hist || value.kind == TypeKind::Lhist) {
+    if (!m.value.is_none() && !std::equal(std::begin(m.value.agg_args), std::end(m.value.agg_args),
+                                          std::begin(value.agg_args)))
+      error(loc, "map " + m.name + " is given a " + value.to_string() + " with different parameters");
+  }
+  m.value = unify(m.value, value, loc, "map " + m.name);
+}
+
+void Analyser::set_map_key(MapInfo &m, const Type &key, const Location &loc) {
+  if (!m.key.is_none() && !key.is_none() &&
+      (m.key.kind != key.kind || m.key.fields.size() != key.fields.size())) {
+    error(loc, "map " + m.name + " has keys of type '" + m.key.to_string() + "', not '" +
+                   key.to_string() + "'");
+    return;
+  }
+  m.key = unify(m.key, key, loc, "key of map " + m.name);
+}
+
+// The key type of `@m[k...]`: one key is itself, several are a tuple.
+void Analyser::check_map_key(Node &map) {
+  for (auto &k : map.args) check_expr(*k);
+  Type key;
+  if (map.args.size() == 1) {
+    key = storage_type(map.args[0]->type);
+  } else if (map.args.size() > 1) {
+    std::vector<Type> elems;
+    for (auto &k : map.args) elems.push_back(storage_type(k->type));
+    key = make_tuple(elems);
+  }
+  for (auto &k : map.args)
+    if (k->type.kind == TypeKind::Void || k->type.is_aggregation())
+      error(k->loc, "this expression has no value and can not be a map key");
+  MapInfo &m = map_info(map.name, map.loc);
+  if (map.args.empty()) {
+    if (!keyless_use_.count(map.name)) keyless_use_[map.name] = map.loc;
+  } else {
+    if (!keyed_use_.count(map.name)) keyed_use_[map.name] = map.loc;
+    set_map_key(m, key, map.loc);
+  }
+}
+
+// ---------------------------------------------------------------- scopes --
+
+ScratchVar *Analyser::find_var(const std::string &name) {
+  for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
+    auto f = it->find(name);
+    if (f != it->end()) return &probe_info_->vars[f->second];
+  }
+  return nullptr;
+}
+
+ScratchVar &Analyser::define_var(const std::string &name, const Type &type, const Location &loc) {
+  int slot = static_cast<int>(probe_info_->vars.size());
+  probe_info_->vars.push_back({name, storage_type(type), slot});
+  scopes_.back()[name] = slot;
+  return probe_info_->vars.back();
+}
+
+// ---------------------------------------------------------------- probes --
+
+// Typed `args` come from tracefs/BTF of the build host, for the probe's
+// first attach point (all attach points of a probe share one args type).
+void Analyser::load_args(Probe &probe, ProbeInfo &info) {
+  if (info.args_loaded || probe.attach_points.empty() || !uses_builtin(probe, "args")) return;
+  const AttachPoint &ap = probe.attach_points[0];
+  std::string err;
+  std::optional<ArgsInfo> args;
+  if (ap.provider == "tracepoint" && !ap.need_expansion) args = btf_.tracepoint_args(ap.target, ap.func, err);
+  else if (ap.provider == "rawtracepoint") args = btf_.raw_tracepoint_args(ap.func, err);
+  else if (ap.provider == "fentry" || ap.provider == "fexit") args = btf_.function_args(ap.func, err);
+  else return;
+  if (!args) {
+    error(ap.loc, err.empty() ? "no type information for the args of " + ap.name() : err);
+    return;
+  }
+  info.args = *args;
+  info.args_loaded = true;
+}
+
+static bool node_uses_builtin(const Node *n, const std::string &name) {
+  if (!n) return false;
+  if (n->kind == NodeKind::Builtin && n->name == name) return true;
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()})
+    if (node_uses_builtin(c, name)) return true;
+  for (auto &a : n->args)
+    if (node_uses_builtin(a.get(), name)) return true;
+  for (auto &b : n->body)
+    if (node_uses_builtin(b.get(), name)) return true;
+  return false;
+}
+
+bool Analyser::uses_builtin(const Probe &probe, const std::string &name) {
+  if (node_uses_builtin(probe.predicate.get(), name)) return true;
+  for (auto &s : probe.body)
+    if (node_uses_builtin(s.get(), name)) return true;
+  return false;
+}
+
+Type Analyser::args_type() {
+  Type t = make_simple(TypeKind::Struct, 0);
+  t.name = "args";
+  return t;
+}
+
+void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
+  probe_ = &probe;
+  probe_info_ = &info;
+  info.vars.clear();
+  provider_.clear();
+  for (auto &ap : probe.attach_points) {
+    if (!final_walk_ || ap.provider.empty()) {
+      if (!parse_attach_point(ap, diags_)) failed_ = true;
+    }
+    if (provider_.empty()) provider_ = ap.provider;
+    if (ap.provider == "begin") info.is_begin = true;
+    if (ap.provider == "end") info.is_end = true;
+  }
+  load_args(probe, info);
+  if ((info.is_begin || info.is_end) && probe.attach_points.size() > 1)
+    error(probe.loc, "BEGIN and END probes can not share a block with other attach points");
+  for (auto &ap : probe.attach_points)
+    if (ap.provider != provider_ && !provider_.empty() && !ap.provider.empty())
+      if (ap.provider == "iter" || provider_ == "iter")
+        error(ap.loc, "iter probes can not be mixed with other probe types");
+
+  scopes_.clear();
+  push_scope();
+  loop_depth_ = 0;
+  if (probe.predicate) {
+    check_expr(*probe.predicate);
+    const Type &t = probe.predicate->type;
+    if (!t.is_integer() && t.kind != TypeKind::Bool && t.kind != TypeKind::Pointer && !t.is_none())
+      error(probe.predicate->loc, "a predicate must be an integer, a boolean or a pointer, not '" +
+                                      t.to_string() + "'");
+  }
+  check_block(probe.body);
+  pop_scope();
+}
+
+// ------------------------------------------------------------ statements --
+
+void Analyser::check_block(std::vector<NodePtr> &stmts) {
+  for (auto &s : stmts) check_stmt(*s);
+}
+
+static bool is_truthy(const Type &t) {
+  return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer || t.is_none();
+}
+
+void Analyser::check_stmt(Node &n) {
+  switch (n.kind) {
+    case NodeKind::ExprStmt:
+      check_expr(*n.lhs);
+      if (n.lhs->kind == NodeKind::Call && kAggregations.count(n.lhs->name))
+        error(n.lhs->loc, n.lhs->name + "() must be assigned to a map, e.g. @x = " + n.lhs->name + "(...)");
+      break;
+    case NodeKind::Assign:
+      check_assign(n);
+      break;
+    case NodeKind::Let: {
+      Type t;
+      if (n.type_spec) t = resolve_type_spec(*n.type_spec);
+      if (n.rhs) {
+        check_expr(*n.rhs);
+        t = t.is_none() ? n.rhs->type : unify(t, n.rhs->type, n.rhs->loc, "variable " + n.lhs->name);
+      }
+      if (t.is_none()) t = make_int(8, true);
+      if (find_var(n.lhs->name) && scopes_.back().count(n.lhs->name))
+        error(n.lhs->loc, "variable " + n.lhs->name + " is already declared in this scope");
+      ScratchVar &v = define_var(n.lhs->name, t, n.lhs->loc);
+      n.lhs->type = v.type;
+      n.lhs->id = v.slot;
+      break;
+    }
+    case NodeKind::If:
+      check_expr(*n.cond);
+      if (!is_truthy(n.cond->type))
+        error(n.cond->loc, "an if condition must be an integer, a boolean or a pointer, not '" +
+                               n.cond->type.to_string() + "'");
+      push_scope();
+      check_block(n.body);
+      pop_scope();
+      if (n.els) {
+        push_scope();
+        if (n.els->kind == NodeKind::Block) check_block(n.els->body);
+        else check_stmt(*n.els);
+        pop_scope();
+      }
+      break;
+    case NodeKind::Unroll:
+      check_expr(*n.cond);
+      if (n.cond->kind != NodeKind::Integer && n.cond->kind != NodeKind::Positional)
+        error(n.cond->loc, "unroll needs a constant count");
+      else if (n.cond->kind == NodeKind::Integer && (n.cond->ival < 1 || n.cond->ival > 100))
+        error(n.cond->loc, "unroll count must be between 1 and 100");
+      push_scope();
+      check_block(n.body);
+      pop_scope();
+      break;
+    case NodeKind::While:
+      check_expr(*n.cond);
+      push_scope();
+      loop_depth_++;
+      check_block(n.body);
+      loop_depth_--;
+      pop_scope();
+      break;
+    case NodeKind::ForRange: {
+      check_expr(*n.cond);
+      check_expr(*n.rhs);
+      if (!n.cond->type.is_integer() || !n.rhs->type.is_integer())
+        error(n.cond->loc.merge(n.rhs->loc), "range bounds must be integers");
+      push_scope();
+      ScratchVar &v = define_var(n.lhs->name, make_int(8, true), n.lhs->loc);
+      n.lhs->type = v.type;
+      n.lhs->id = v.slot;
+      loop_depth_++;
+      check_block(n.body);
+      loop_depth_--;
+      pop_scope();
+      break;
+    }
+    case NodeKind::ForMap: {
+      if (n.rhs->kind != NodeKind::Map || !n.rhs->args.empty()) {
+        error(n.rhs->loc, "for loops iterate over a whole map, e.g. for ($kv : @m)");
+        break;
+      }
+      MapInfo &m = map_info(n.rhs->name, n.rhs->loc);
+      if (final_walk_ && m.value.is_none())
+        error(n.rhs->loc, "undefined map " + n.rhs->name);
+      if (m.value.is_aggregation() && final_walk_)
+        error(n.rhs->loc, "for loops over maps of " + m.value.to_string() + " values are not supported yet");
+      Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key,
+                            m.value.is_none() ? make_int(8, true) : m.value});
+      n.rhs->type = m.value;
+      push_scope();
+      ScratchVar &v = define_var(n.lhs->name, kv, n.lhs->loc);
+      n.lhs->type = v.type;
+      n.lhs->id = v.slot;
+      loop_depth_++;
+      check_block(n.body);
+      loop_depth_--;
+      pop_scope();
+      break;
+    }
+    case NodeKind::Break:
+    case NodeKind::Continue:
+      if (loop_depth_ == 0)
+        error(n.loc, std::string(n.kind == NodeKind::Break ? "break" : "continue") +
+                         " can only be used inside a loop");
+      break;
+    case NodeKind::Return:
+      if (n.lhs) check_expr(*n.lhs);
+      break;
+    case NodeKind::Block:
+      push_scope();
+      check_block(n.body);
+      pop_scope();
+      break;
+    default:
+      if (n.is_expr()) {
+        check_expr(n);
+      } else {
+        error(n.loc, std::string("unsupported statement '") + node_kind_name(n.kind) + "'");
+      }
+  }
+}
+
+void Analyser::check_assign(Node &n) {
+  Node &target = *n.lhs;
+  if (target.kind == NodeKind::Map) return check_map_assign(n);
+  if (target.kind != NodeKind::Variable) {
+    error(target.loc, "only a scratch variable ($x) or a map (@x) can be assigned to");
+    return;
+  }
+  check_expr(*n.rhs);
+  Type value = n.rhs->type;
+  if (value.kind == TypeKind::Void || value.is_aggregation()) {
+    error(n.rhs->loc, value.is_aggregation()
+                          ? n.rhs->name + "() can only be assigned to a map"
+                          : "this expression has no value and can not be assigned");
+    return;
+  }
+  ScratchVar *v = find_var(target.name);
+  if (n.op != "=") {
+    if (!v) {
+      error(target.loc, "undefined variable " + target.name);
+      return;
+    }
+    if (!v->type.is_integer() && !(v->type.kind == TypeKind::Pointer))
+      error(n.loc, "compound assignment '" + n.op + "' needs an integer variable, " + target.name +
+                       " is '" + v->type.to_string() + "'");
+    else if (!value.is_integer() && value.kind != TypeKind::Bool)
+      error(n.rhs->loc, "compound assignment '" + n.op + "' needs an integer value");
+  } else if (!v) {
+    v = &define_var(target.name, value, target.loc);
+  } else {
+    Type merged = unify(v->type, storage_type(value), n.rhs->loc, "variable " + target.name);
+    v->type = merged;
+  }
+  target.type = v->type;
+  target.id = v->slot;
+}
+
+void Analyser::check_map_assign(Node &n) {
+  Node &target = *n.lhs;
+  check_map_key(target);
+  MapInfo &m = map_info(target.name, target.loc);
+  Node &rhs = *n.rhs;
+  if (rhs.kind == NodeKind::Call && kAggregations.count(rhs.name)) {
+    if (n.op != "=") {
+      error(n.loc, rhs.name + "() can only be assigned with '='");
+      return;
+    }
+    for (auto &a : rhs.args) check_expr(*a);
+    Type agg = make_simple(aggregation_kind(rhs.name), 8);
+    size_t want = rhs.name == "count" ? 0 : rhs.name == "lhist" ? 4 : 1;
+    size_t got = rhs.args.size();
+    bool ok = rhs.name == "hist" ? (got == 1 || got == 2) : got == want;
+    if (!ok) {
+      error(rhs.loc, rhs.name + "() takes " +
+                         (rhs.name == "hist" ? std::string("1 or 2 arguments")
+                                             : std::to_string(want) + (want == 1 ? " argument" : " arguments")) +
+                         ", not " + std::to_string(got));
+      return;
+    }
+    if (got >= 1 && !rhs.args[0]->type.is_integer() && rhs.args[0]->type.kind != TypeKind::Bool &&
+        !rhs.args[0]->type.is_none())
+      error(rhs.args[0]->loc, rhs.name + "() needs an integer, not '" + rhs.args[0]->type.to_string() + "'");
+    for (size_t i = 1; i < got; i++) {
+      Node &a = *rhs.args[i];
+      bool constant = a.kind == NodeKind::Integer ||
+                      (a.kind == NodeKind::Unary && a.op == "-" && a.lhs->kind == NodeKind::Integer);
+      if (!constant) {
+        error(a.loc, rhs.name + "() parameters must be integer literals");
+        continue;
+      }
+      agg.agg_args[i - 1] = a.kind == NodeKind::Integer ? (int64_t)a.ival : -(int64_t)a.lhs->ival;
+    }
+    if (agg.kind == TypeKind::Hist && (agg.agg_args[0] < 0 || agg.agg_args[0] > 5))
+      error(rhs.args[1]->loc, "hist() k must be between 0 and 5");
+    if (agg.kind == TypeKind::Lhist) {
+      int64_t min = agg.agg_args[0], max = agg.agg_args[1], step = agg.agg_args[2];
+      if (step <= 0) error(rhs.args[3]->loc, "lhist() step must be greater than 0");
+      else if (max <= min) error(rhs.args[2]->loc, "lhist() max must be greater than min");
+      else if ((max - min) / step > 1000)
+        error(rhs.args[3]->loc, "lhist() has too many buckets ((max - min) / step must be at most 1000)");
+    }
+    if (agg.kind == TypeKind::Min || agg.kind == TypeKind::Max || agg.kind == TypeKind::Sum ||
+        agg.kind == TypeKind::Avg || agg.kind == TypeKind::Stats)
+      agg.is_signed = true;
+    rhs.type = agg;
+    set_map_value(m, agg, n.loc);
+    target.type = m.value;
+    target.id = 0;
+    return;
+  }
+  check_expr(rhs);
+  if (rhs.type.kind == TypeKind::Void) {
+    error(rhs.loc, "this expression has no value and can not be stored in a map");
+    return;
+  }
+  if (n.op != "=") {
+    if (!m.value.is_none() && !m.value.is_integer() && m.value.kind != TypeKind::Count &&
+        m.value.kind != TypeKind::Sum)
+      error(n.loc, "compound assignment '" + n.op + "' needs an integer map, " + target.name + " holds '" +
+                       m.value.to_string() + "'");
+    if (!rhs.type.is_integer() && rhs.type.kind != TypeKind::Bool)
+      error(rhs.loc, "compound assignment '" + n.op + "' needs an integer value, not '" +
+                         rhs.type.to_string() + "'");
+    if (m.value.is_none()) set_map_value(m, make_int(8, true), n.loc);
+  } else {
+    set_map_value(m, storage_type(rhs.type), rhs.loc);
+  }
+  target.type = m.value;
+}
+
+// ----------------------------------------------------------- expressions --
+
+void Analyser::check_expr(Node &n) {
+  switch (n.kind) {
+    case NodeKind::Integer: {
+      bool fits32 = n.ival <= 0x7fffffffULL;
+      bool fits64 = n.ival <= 0x7fffffffffffffffULL;
+      n.type = fits32 ? make_int(4, true) : make_int(8, fits64);
+      n.type.is_literal = true;
+      break;
+    }
+    case NodeKind::String:
+      n.type = make_string(static_cast<uint32_t>(n.str.size() + 1));
+      n.type.is_literal = true;
+      break;
+    case NodeKind::Bool:
+      n.type = make_bool();
+      break;
+    case NodeKind::Positional:
+      if (n.name == "#") {
+        n.type = make_int(8, false);
+      } else {
+        max_positional_ = std::max<int>(max_positional_, static_cast<int>(n.ival));
+        n.type = make_int(8, true);
+      }
+      break;
+    case NodeKind::Builtin: {
+      auto t = builtin_type(n.name);
+      if (!t) {
+        // A bare identifier: an enum constant from BTF, or a call without parens.
+        if (auto v = btf_.enum_constant(n.name)) {
+          n.kind = NodeKind::Integer;
+          n.ival = static_cast<uint64_t>(*v);
+          n.type = make_int(8, true);
+          break;
+        }
+        error(n.loc, "unknown identifier '" + n.name + "'");
+        n.type = make_int(8, true);
+        break;
+      }
+      std::string why;
+      if (!provider_.empty() && !builtin_allowed(n.name, provider_, why)) error(n.loc, why);
+      n.type = *t;
+      if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
+      if (n.name == "args") n.type = args_type();
+      if (n.name == "kstack") uses_kstack_ = true;
+      if (n.name == "ustack") uses_ustack_ = true;
+      if (n.name == "elapsed") uses_elapsed_ = true;
+      if (n.name == "ncpus") uses_ncpus_ = true;
+      if (n.name == "cpid") uses_cpid_ = true;
+      if (n.name == "kstack" || n.name == "ustack") n.ival = 127;  // default frame limit
+      break;
+    }
+    case NodeKind::Variable: {
+      ScratchVar *v = find_var(n.name);
+      if (!v) {
+        error(n.loc, "undefined variable " + n.name);
+        n.type = make_int(8, true);
+      } else {
+        n.type = v->type;
+        n.id = v->slot;
+      }
+      break;
+    }
+    case NodeKind::Map: {
+      check_map_key(n);
+      MapInfo &m = map_info(n.name, n.loc);
+      if (m.value.is_none() && final_walk_) error(n.loc, "undefined map " + n.name);
+      // Reading an aggregation yields its integer value (summed over CPUs).
+      if (m.value.kind == TypeKind::Count || m.value.kind == TypeKind::Sum ||
+          m.value.kind == TypeKind::Min || m.value.kind == TypeKind::Max || m.value.kind == TypeKind::Avg)
+        n.type = make_int(8, m.value.kind != TypeKind::Count);
+      else if (m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist ||
+               m.value.kind == TypeKind::Stats)
+        n.type = m.value;
+      else
+        n.type = m.value.is_none() ? make_int(8, true) : m.value;
+      break;
+    }
+    case NodeKind::Call:
+      check_call(n);
+      break;
+    case NodeKind::Unary:
+      check_unary(n);
+      break;
+    case NodeKind::IncDec: {
+      Node &t = *n.lhs;
+      if (t.kind == NodeKind::Map) {
+        check_map_key(t);
+        MapInfo &m = map_info(t.name, t.loc);
+        if (m.value.is_none()) set_map_value(m, make_int(8, true), t.loc);
+        else if (!m.value.is_integer() && m.value.kind != TypeKind::Count && m.value.kind != TypeKind::Sum)
+          error(n.loc, "'" + n.op + "' needs an integer map, " + t.name + " holds '" + m.value.to_string() + "'");
+        t.type = m.value;
+      } else if (t.kind == NodeKind::Variable) {
+        ScratchVar *v = find_var(t.name);
+        if (!v) {
+          error(t.loc, "undefined variable " + t.name);
+        } else {
+          if (!v->type.is_integer() && v->type.kind != TypeKind::Pointer)
+            error(n.loc, "'" + n.op + "' needs an integer variable, " + t.name + " is '" + v->type.to_string() + "'");
+          t.type = v->type;
+          t.id = v->slot;
+        }
+      } else {
+        error(t.loc, "'" + n.op + "' can only be applied to a variable or a map");
+      }
+      n.type = t.type.is_integer() ? make_int(8, true) : t.type;
+      if (t.type.kind == TypeKind::Count || t.type.kind == TypeKind::Sum) n.type = make_int(8, true);
+      break;
+    }
+    case NodeKind::Binary:
+      check_binary(n);
+      break;
+    case NodeKind::Ternary: {
+      check_expr(*n.cond);
+      if (n.lhs) check_expr(*n.lhs);
+      check_expr(*n.rhs);
+      if (!is_truthy(n.cond->type))
+        error(n.cond->loc, "a condition must be an integer, a boolean or a pointer");
+      const Type &a = n.lhs ? n.lhs->type : n.cond->type;
+      const Type &b = n.rhs->type;
+      if (a.is_integer() && b.is_integer()) {
+        n.type = make_int(std::max(a.size, b.size), a.is_signed || b.is_signed);
+        if (n.type.size < 8) n.type = make_int(8, n.type.is_signed);
+      } else if (a.kind == TypeKind::String && b.kind == TypeKind::String) {
+        n.type = make_string(std::max(a.size, b.size));
+      } else if (a.kind == b.kind && (a.kind == TypeKind::Bool || a.kind == TypeKind::Pointer)) {
+        n.type = a;
+      } else if (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple) {
+        n.type = unify(a, b, n.loc, "ternary");
+      } else {
+        error(n.loc, "ternary operator branches have different types: '" + a.to_string() + "' and '" +
+                         b.to_string() + "'");
+        n.type = a;
+      }
+      break;
+    }
+    case NodeKind::Field:
+      check_field(n);
+      break;
+    case NodeKind::TupleIndex: {
+      check_expr(*n.lhs);
+      const Type &t = n.lhs->type;
+      if (t.kind != TypeKind::Tuple) {
+        error(n.loc, "'." + std::to_string(n.ival) + "' needs a tuple, not '" + t.to_string() + "'");
+        n.type = make_int(8, true);
+      } else if (n.ival >= t.fields.size()) {
+        error(n.loc, "tuple index " + std::to_string(n.ival) + " is out of range for a tuple of " +
+                         std::to_string(t.fields.size()) + " elements");
+        n.type = make_int(8, true);
+      } else {
+        n.type = *t.fields[n.ival].type;
+      }
+      break;
+    }
+    case NodeKind::Index: {
+      check_expr(*n.lhs);
+      check_expr(*n.rhs);
+      const Type &t = n.lhs->type;
+      if (!n.rhs->type.is_integer()) error(n.rhs->loc, "an index must be an integer");
+      if (t.kind == TypeKind::Array || t.kind == TypeKind::Pointer) {
+        n.type = t.elem ? *t.elem : make_int(1, false);
+        if (t.kind == TypeKind::Array && n.rhs->kind == NodeKind::Integer && n.rhs->ival >= t.count)
+          error(n.rhs->loc, "index " + std::to_string(n.rhs->ival) + " is out of bounds for an array of " +
+                                std::to_string(t.count) + " elements");
+      } else if (t.kind == TypeKind::String) {
+        n.type = make_int(1, true);
+      } else {
+        error(n.loc, "'[]' can not be used on a value of type '" + t.to_string() + "'");
+        n.type = make_int(8, true);
+      }
+      break;
+    }
+    case NodeKind::Cast:
+      check_cast(n);
+      break;
+    case NodeKind::Tuple: {
+      std::vector<Type> elems;
+      for (auto &e : n.args) {
+        check_expr(*e);
+        if (e->type.kind == TypeKind::Void) error(e->loc, "this expression has no value");
+        elems.push_back(storage_type(e->type));
+      }
+      n.type = make_tuple(elems);
+      break;
+    }
+    case NodeKind::Record: {
+      std::vector<Type> elems;
+      for (auto &e : n.args) {
+        check_expr(*e);
+        elems.push_back(storage_type(e->type));
+      }
+      n.type = make_record(n.names, elems);
+      break;
+    }
+    case NodeKind::BlockExpr:
+      push_scope();
+      check_block(n.body);
+      if (n.lhs) {
+        check_expr(*n.lhs);
+        n.type = n.lhs->type;
+      } else {
+        n.type = make_void();
+      }
+      pop_scope();
+      break;
+    case NodeKind::IfExpr: {
+      check_expr(*n.cond);
+      check_expr(*n.lhs);
+      check_expr(*n.rhs);
+      const Type &a = n.lhs->type, &b = n.rhs->type;
+      if (a.is_integer() && b.is_integer()) n.type = make_int(8, a.is_signed || b.is_signed);
+      else if (a.kind == TypeKind::String && b.kind == TypeKind::String) n.type = make_string(std::max(a.size, b.size));
+      else if (a == b) n.type = a;
+      else {
+        error(n.loc, "if expression branches have different types: '" + a.to_string() + "' and '" +
+                         b.to_string() + "'");
+        n.type = a;
+      }
+      break;
+    }
+    case NodeKind::SizeOf: {
+      Type t;
+      if (n.type_spec) t = resolve_type_spec(*n.type_spec);
+      else {
+        check_expr(*n.lhs);
+        t = n.lhs->type;
+      }
+      n.kind = NodeKind::Integer;
+      n.ival = t.size;
+      n.type = make_int(8, false);
+      break;
+    }
+    case NodeKind::OffsetOf: {
+      Type t = n.type_spec ? resolve_type_spec(*n.type_spec) : Type{};
+      uint64_t off = 0;
+      for (auto &f : n.names) {
+        auto fi = btf_.field(t, f);
+        if (!fi) {
+          error(n.loc, "'" + t.to_string() + "' has no field named '" + f + "'");
+          break;
+        }
+        off += fi->offset;
+        t = fi->type;
+      }
+      n.kind = NodeKind::Integer;
+      n.ival = off;
+      n.type = make_int(8, false);
+      break;
+    }
+    default:
+      error(n.loc, std::string("unsupported expression '") + node_kind_name(n.kind) + "'");
+      n.type = make_int(8, true);
+  }
+}
+
+void Analyser::check_unary(Node &n) {
+  check_expr(*n.lhs);
+  const Type &t = n.lhs->type;
+  if (n.op == "!") {
+    if (!is_truthy(t)) error(n.loc, "'!' needs an integer, a boolean or a pointer, not '" + t.to_string() + "'");
+    n.type = make_bool();
+  } else if (n.op == "-" || n.op == "~") {
+    if (!t.is_integer() && t.kind != TypeKind::Bool)
+      error(n.loc, "'" + n.op + "' needs an integer, not '" + t.to_string() + "'");
+    n.type = t.is_integer() ? t : make_int(8, true);
+    if (n.op == "-") n.type.is_signed = true;
+    n.type.kind = TypeKind::Int;
+    n.type.is_literal = n.lhs->kind == NodeKind::Integer;
+  } else if (n.op == "*") {
+    if (t.kind != TypeKind::Pointer) {
+      error(n.loc, "'*' needs a pointer, not '" + t.to_string() + "'");
+      n.type = make_int(8, true);
+    } else {
+      n.type = t.elem && !t.elem->is_none() ? *t.elem : make_int(8, false);
+    }
+  } else if (n.op == "&") {
+    if (n.lhs->kind != NodeKind::Map && n.lhs->kind != NodeKind::Variable && n.lhs->kind != NodeKind::Field)
+      error(n.loc, "'&' can only take the address of a variable, a map value or a field");
+    n.type = make_pointer(t);
+  } else {
+    error(n.loc, "unknown unary operator '" + n.op + "'");
+    n.type = t;
+  }
+}
+
+void Analyser::check_binary(Node &n) {
+  check_expr(*n.lhs);
+  check_expr(*n.rhs);
+  const Type &a = n.lhs->type, &b = n.rhs->type;
+  const std::string &op = n.op;
+  auto mismatch = [&] {
+    error(n.loc, "operator '" + op + "' can not be used on expressions of types '" + a.to_string() +
+                     "' and '" + b.to_string() + "'");
+    n.type = make_int(8, true);
+  };
+  bool ints = (a.is_integer() || a.kind == TypeKind::Bool) && (b.is_integer() || b.kind == TypeKind::Bool);
+  if (op == "&&" || op == "||") {
+    if (!is_truthy(a) || !is_truthy(b)) return mismatch();
+    n.type = make_bool();
+    return;
+  }
+  if (op == "==" || op == "!=") {
+    bool ok = ints || (a.kind == TypeKind::String && b.kind == TypeKind::String) ||
+              (a.kind == TypeKind::Pointer && (b.kind == TypeKind::Pointer || b.is_integer())) ||
+              (b.kind == TypeKind::Pointer && a.is_integer()) ||
+              (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple && a.fields.size() == b.fields.size()) ||
+              (a.kind == TypeKind::Array && b.kind == TypeKind::Array && a.count == b.count &&
+               a.elem && b.elem && a.elem->size == b.elem->size) ||
+              (a.kind == TypeKind::Buffer && b.kind == TypeKind::Buffer) ||
+              (a.kind == TypeKind::Ksym && b.kind == TypeKind::Ksym);
+    if (!ok) {
+      error(n.loc, "type mismatch for '" + op + "': comparing '" + a.to_string() + "' with '" +
+                       b.to_string() + "'");
+      n.type = make_bool();
+      return;
+    }
+    n.type = make_bool();
+    return;
+  }
+  if (op == "<" || op == ">" || op == "<=" || op == ">=") {
+    bool ok = ints || (a.kind == TypeKind::Pointer && b.kind == TypeKind::Pointer) ||
+              (a.kind == TypeKind::Pointer && b.is_integer()) || (a.is_integer() && b.kind == TypeKind::Pointer);
+    if (!ok) return mismatch();
+    n.type = make_bool();
+    return;
+  }
+  // Arithmetic and bitwise operators.
+  if ((op == "+" || op == "-") && a.kind == TypeKind::Pointer && b.is_integer()) {
+    n.type = a;
+    return;
+  }
+  if (op == "+" && a.is_integer() && b.kind == TypeKind::Pointer) {
+    n.type = b;
+    return;
+  }
+  if (op == "-" && a.kind == TypeKind::Pointer && b.kind == TypeKind::Pointer) {
+    n.type = make_int(8, true);
+    return;
+  }
+  if (!ints) return mismatch();
+  bool is_signed = a.is_signed || b.is_signed || op == "-";
+  // Literals adopt the other operand's signedness, as in bpftrace.
+  if (a.is_literal && !b.is_literal && op != "-") is_signed = b.is_signed;
+  if (b.is_literal && !a.is_literal && op != "-") is_signed = a.is_signed;
+  n.type = make_int(8, is_signed);
+  n.type.is_literal = a.is_literal && b.is_literal;
+  if ((op == "/" || op == "%") && n.rhs->kind == NodeKind::Integer && n.rhs->ival == 0)
+    warning(n.rhs->loc, "division by zero: the result will be 1");
+}
+
+void Analyser::check_field(Node &n) {
+  check_expr(*n.lhs);
+  Type t = n.lhs->type;
+  if (t.kind == TypeKind::Record) {
+    for (auto &f : t.fields)
+      if (f.name == n.name) {
+        n.type = *f.type;
+        return;
+      }
+    error(n.loc, "record has no field named '" + n.name + "'");
+    n.type = make_int(8, true);
+    return;
+  }
+  if (t.kind == TypeKind::Struct && t.name == "args") {
+    if (!probe_info_->args_loaded) {
+      error(n.loc, "args is not available for this probe");
+      n.type = make_int(8, true);
+      return;
+    }
+    for (auto &f : probe_info_->args.fields)
+      if (f.name == n.name) {
+        n.type = f.type;
+        if (f.data_loc) n.type = make_string(static_cast<uint32_t>(config_.max_strlen));
+        n.ival = f.data_loc ? 2 : n.ival;
+        return;
+      }
+    error(n.loc, "'" + n.name + "' is not an argument of " + probe_->attach_points[0].name());
+    n.type = make_int(8, true);
+    return;
+  }
+  if (t.kind == TypeKind::Pointer && t.elem) t = *t.elem;
+  if (t.kind != TypeKind::Struct) {
+    error(n.loc, "field access needs a struct, a record or a pointer to a struct, not '" +
+                     n.lhs->type.to_string() + "'");
+    n.type = make_int(8, true);
+    return;
+  }
+  auto fi = btf_.field(t, n.name);
+  if (!fi) {
+    error(n.loc, "'" + t.to_string() + "' has no field named '" + n.name + "'");
+    n.type = make_int(8, true);
+    return;
+  }
+  n.type = fi->type;
+  if (fi->bit_size) n.type = make_int(8, false);
+}
+
+Type Analyser::resolve_type_spec(const TypeSpec &spec) {
+  static const std::map<std::string, Type> ints = {
+      {"int8", make_int(1, true)},    {"int16", make_int(2, true)},   {"int32", make_int(4, true)},
+      {"int64", make_int(8, true)},   {"uint8", make_int(1, false)},  {"uint16", make_int(2, false)},
+      {"uint32", make_int(4, false)}, {"uint64", make_int(8, false)}, {"bool", make_bool()}};
+  Type t;
+  if (spec.typeof_expr) {
+    check_expr(*spec.typeof_expr);
+    t = spec.typeof_expr->type;
+  } else if (auto it = ints.find(spec.base); it != ints.end()) {
+    t = it->second;
+  } else if (spec.base == "string") {
+    t = make_string(static_cast<uint32_t>(spec.array_size ? *spec.array_size : config_.max_strlen));
+    return spec.pointer_depth ? make_pointer(t) : t;
+  } else if (spec.base == "buffer") {
+    t = make_simple(TypeKind::Buffer, static_cast<uint32_t>(4 + (spec.array_size ? *spec.array_size : 64)));
+    return t;
+  } else if (spec.base == "void") {
+    t = make_int(1, false);
+  } else if (auto r = btf_.resolve(spec.base)) {
+    t = *r;
+  } else {
+    error(spec.loc, "unknown type '" + spec.base + "'");
+    t = make_int(8, true);
+  }
+  for (int i = 0; i < spec.pointer_depth; i++) t = make_pointer(t);
+  if (spec.array_size) {
+    Type arr = make_simple(TypeKind::Array, 0);
+    arr.count = *spec.array_size;
+    arr.size = static_cast<uint32_t>(t.size * arr.count);
+    arr.elem = std::make_shared<Type>(t);
+    t = arr;
+  }
+  return t;
+}
+
+void Analyser::check_cast(Node &n) {
+  check_expr(*n.lhs);
+  Type to = resolve_type_spec(*n.type_spec);
+  const Type &from = n.lhs->type;
+  bool from_scalar = from.is_integer() || from.kind == TypeKind::Pointer || from.kind == TypeKind::Bool;
+  if ((to.is_integer() || to.kind == TypeKind::Pointer || to.kind == TypeKind::Bool) && from_scalar) {
+    n.type = to;
+    return;
+  }
+  if (to.kind == TypeKind::Array && from.is_integer() && to.size == 8) {
+    n.type = to;
+    return;
+  }
+  if (to.is_integer() && from.kind == TypeKind::Array && from.size == to.size) {
+    n.type = to;
+    return;
+  }
+  if (to.kind == TypeKind::String && from.kind == TypeKind::String) {
+    n.type = to;
+    return;
+  }
+  error(n.loc, "can not cast from '" + from.to_string() + "' to '" + to.to_string() + "'");
+  n.type = to;
+}
+
+// ----------------------------------------------------------------- calls --
+
+// Checks a printf-style format against its arguments with the one format
+// parser the runtime also uses. `arg_index` names the offending argument.
+bool Analyser::check_format_args(const std::string &format, const std::vector<Type> &args, std::string &why,
+                                 int &arg_index) {
+  rt::ParsedFormat parsed;
+  arg_index = -1;
+  if (!rt::parse_format(format, parsed, why)) return false;
+  if (!rt::check_format_arg_count(parsed, args.size(), why)) return false;
+  auto specs = parsed.specs();
+  for (size_t i = 0; i < specs.size() && i < args.size(); i++) {
+    const Type &t = args[i];
+    rt::FormatArgClass cls = t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer
+                                 ? rt::FormatArgClass::Integer
+                             : t.kind == TypeKind::String ? rt::FormatArgClass::String
+                             : t.kind == TypeKind::Buffer ? rt::FormatArgClass::Buffer
+                                                          : rt::FormatArgClass::Other;
+    if (!rt::check_format_arg(*specs[i], cls, t.to_string(), why)) {
+      arg_index = static_cast<int>(i);
+      return false;
+    }
+  }
+  return true;
+}
+
+void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
+  const char *fname = n.name.c_str();
+  if (n.args.size() <= first_arg || n.args[first_arg]->kind != NodeKind::String) {
+    error(n.args.size() > first_arg ? n.args[first_arg]->loc : n.loc,
+          std::string(fname) + "() needs a format string literal as its first argument");
+    return;
+  }
+  FormatCall call;
+  call.kind = kind;
+  call.format = n.args[first_arg]->str;
+  call.loc = n.loc;
+  for (size_t i = first_arg + 1; i < n.args.size(); i++) {
+    Node &a = *n.args[i];
+    check_expr(a);
+    if (a.type.kind == TypeKind::Void || a.type.is_aggregation()) {
+      error(a.loc, std::string(fname) + "() argument has no printable value");
+      continue;
+    }
+    Type t = a.type;
+    if (t.is_integer() && t.kind == TypeKind::Int) t = make_int(8, t.is_signed);
+    call.args.push_back(t);
+  }
+  std::string why;
+  int arg_index = -1;
+  if (!check_format_args(call.format, call.args, why, arg_index)) {
+    const Location &loc = arg_index >= 0 && first_arg + 1 + arg_index < n.args.size()
+                              ? n.args[first_arg + 1 + arg_index]->loc
+                              : n.args[first_arg]->loc;
+    error(loc, why);
+  }
+  if (final_walk_) {
+    call.id = static_cast<int>(formats_.size());
+    n.id = call.id;
+    formats_.push_back(std::move(call));
+  }
+  n.type = make_void();
+}
+
+void Analyser::check_call(Node &n) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
+  auto want_args = [&](size_t lo, size_t hi) {
+    if (nargs >= lo && nargs <= hi) return true;
+    std::string expected = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
+    error(n.loc, f + "() takes " + expected + (hi == 1 ? " argument" : " arguments") + ", not " +
+                     std::to_string(nargs));
+    return false;
+  };
+  auto want_map = [&](size_t i) -> MapInfo * {
+    if (i >= nargs || n.args[i]->kind != NodeKind::Map) {
+      error(i < nargs ? n.args[i]->loc : n.loc, f + "() needs a map as argument " + std::to_string(i + 1));
+      return nullptr;
+    }
+    MapInfo &m = map_info(n.args[i]->name, n.args[i]->loc);
+    if (final_walk_ && m.value.is_none()) error(n.args[i]->loc, "undefined map " + n.args[i]->name);
+    n.args[i]->type = m.value;
+    return &m;
+  };
+
+  if (kAggregations.count(f)) {
+    error(n.loc, f + "() must be assigned to a map, e.g. @x = " + f + "(...)");
+    n.type = make_void();
+    return;
+  }
+  // Builtins called with parentheses: pid(), comm(), nsecs(), kstack(...)
+  if (builtin_type(f) && f != "kstack" && f != "ustack" && nargs == 0) {
+    n.kind = NodeKind::Builtin;
+    check_expr(n);
+    return;
+  }
+  if (f == "printf") return check_format_call(n, FormatKind::Printf, 0);
+  if (f == "errorf") return check_format_call(n, FormatKind::Errorf, 0);
+  if (f == "warnf") return check_format_call(n, FormatKind::Warnf, 0);
+  if (f == "debugf") return check_format_call(n, FormatKind::Debugf, 0);
+  if (f == "system" || f == "cat") {
+    if (f == "system" && !opts_.unsafe)
+      error(n.loc, "system() is an unsafe function: compile with --unsafe to allow it");
+    return check_format_call(n, f == "system" ? FormatKind::System : FormatKind::Cat, 0);
+  }
+  n.type = make_void();
+  if (f == "exit") {
+    if (!want_args(0, 1)) return;
+    if (nargs == 1) {
+      check_expr(*n.args[0]);
+      if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "exit() code must be an integer");
+    }
+    if (loop_depth_ > 0) error(n.loc, "exit() can not be used inside a loop");
+    return;
+  }
+  if (f == "print") {
+    if (!want_args(1, 3)) return;
+    Node &a = *n.args[0];
+    if (a.kind == NodeKind::Map && a.args.empty()) {
+      want_map(0);
+      for (size_t i = 1; i < nargs; i++) {
+        check_expr(*n.args[i]);
+        if (n.args[i]->kind != NodeKind::Integer)
+          error(n.args[i]->loc, "print() top and div arguments must be integer literals");
+      }
+      n.ival = 1;  // prints a whole map
+      return;
+    }
+    if (nargs > 1) error(n.args[1]->loc, "print() of a value takes no top/div arguments");
+    check_expr(a);
+    if (a.type.kind == TypeKind::Void) error(a.loc, "print() argument has no value");
+    if (final_walk_) {
+      PrintValueSite site{static_cast<int>(print_values_.size()), storage_type(a.type)};
+      if (a.type.is_aggregation()) site.type = a.type;
+      n.id = site.id;
+      print_values_.push_back(site);
+    }
+    return;
+  }
+  if (f == "clear" || f == "zero") {
+    if (want_args(1, 1)) want_map(0);
+    return;
+  }
+  if (f == "delete") {
+    if (!want_args(1, 2)) return;
+    Node &a = *n.args[0];
+    if (a.kind != NodeKind::Map) {
+      error(a.loc, "delete() needs a map");
+      return;
+    }
+    if (nargs == 2) {
+      check_expr(*n.args[1]);
+      MapInfo &m = map_info(a.name, a.loc);
+      set_map_key(m, storage_type(n.args[1]->type), n.args[1]->loc);
+      a.type = m.value;
+    } else {
+      check_map_key(a);
+      a.type = map_info(a.name, a.loc).value;
+    }
+    n.type = make_bool();
+    return;
+  }
+  if (f == "has_key") {
+    if (!want_args(2, 2)) return;
+    MapInfo *m = want_map(0);
+    check_expr(*n.args[1]);
+    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    n.type = make_bool();
+    return;
+  }
+  if (f == "len") {
+    if (!want_args(1, 1)) return;
+    if (n.args[0]->kind == NodeKind::Map) {
+      want_map(0);
+    } else {
+      check_expr(*n.args[0]);
+      if (n.args[0]->type.kind != TypeKind::Kstack && n.args[0]->type.kind != TypeKind::Ustack)
+        error(n.args[0]->loc, "len() needs a map or a stack");
+    }
+    n.type = make_int(8, true);
+    return;
+  }
+  if (f == "time") {
+    if (!want_args(0, 1)) return;
+    if (nargs == 1 && n.args[0]->kind != NodeKind::String)
+      error(n.args[0]->loc, "time() format must be a string literal");
+    if (final_walk_) {
+      FormatCall call;
+      call.kind = FormatKind::Printf;
+      call.format = nargs ? n.args[0]->str : "%H:%M:%S\n";
+      call.id = -1;
+      n.id = static_cast<int>(time_formats_.size());
+      time_formats_.push_back(call.format);
+    }
+    return;
+  }
+  if (f == "str") {
+    if (!want_args(1, 2)) return;
+    for (auto &a : n.args) check_expr(*a);
+    const Type &t = n.args[0]->type;
+    if (n.args[0]->kind == NodeKind::Positional) {
+      n.type = make_string(static_cast<uint32_t>(config_.max_strlen));
+      n.args[0]->type = n.type;
+      return;
+    }
+    if (t.kind != TypeKind::Pointer && !t.is_integer() && t.kind != TypeKind::String && t.kind != TypeKind::Array)
+      error(n.args[0]->loc, "str() needs a pointer or an integer address, not '" + t.to_string() + "'");
+    uint64_t size = config_.max_strlen;
+    if (nargs == 2) {
+      if (n.args[1]->kind == NodeKind::Integer) size = std::min<uint64_t>(size, n.args[1]->ival + 1);
+      else if (!n.args[1]->type.is_integer()) error(n.args[1]->loc, "str() length must be an integer");
+    }
+    if (t.kind == TypeKind::String) size = std::min<uint64_t>(size, t.size);
+    n.type = make_string(static_cast<uint32_t>(size));
+    n.type.user_space = t.user_space;
+    return;
+  }
+  if (f == "buf") {
+    if (!want_args(1, 2)) return;
+    for (auto &a : n.args) check_expr(*a);
+    uint64_t size = config_.max_strlen;
+    const Type &t = n.args[0]->type;
+    if (t.kind == TypeKind::Array || t.kind == TypeKind::String) size = t.size;
+    if (nargs == 2 && n.args[1]->kind == NodeKind::Integer) size = std::min<uint64_t>(size, n.args[1]->ival);
+    n.type = make_simple(TypeKind::Buffer, static_cast<uint32_t>(4 + size));
+    return;
+  }
+  if (f == "ksym" || f == "usym") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    if (!n.args[0]->type.is_integer() && n.args[0]->type.kind != TypeKind::Pointer)
+      error(n.args[0]->loc, f + "() needs an address");
+    n.type = f == "ksym" ? make_simple(TypeKind::Ksym, 8) : make_simple(TypeKind::Usym, 16);
+    return;
+  }
+  if (f == "kstack" || f == "ustack") {
+    if (!want_args(0, 2)) return;
+    n.kind = NodeKind::Builtin;
+    n.ival = 127;
+    for (auto &a : n.args) {
+      if (a->kind == NodeKind::Integer) n.ival = std::min<uint64_t>(a->ival, 1024);
+      else if (a->kind == NodeKind::Builtin && (a->name == "bpftrace" || a->name == "perf" || a->name == "raw"))
+        n.str = a->name;
+      else error(a->loc, f + "() takes a mode (bpftrace, perf, raw) and a frame limit");
+    }
+    n.args.clear();
+    n.type = f == "kstack" ? make_simple(TypeKind::Kstack, 8) : make_simple(TypeKind::Ustack, 16);
+    if (f == "kstack") uses_kstack_ = true;
+    else uses_ustack_ = true;
+    return;
+  }
+  if (f == "strncmp") {
+    if (!want_args(3, 3)) return;
+    for (auto &a : n.args) check_expr(*a);
+    if (n.args[0]->type.kind != TypeKind::String || n.args[1]->type.kind != TypeKind::String)
+      error(n.loc, "strncmp() compares two strings");
+    if (n.args[2]->kind != NodeKind::Integer) error(n.args[2]->loc, "strncmp() length must be an integer literal");
+    n.type = make_int(8, true);
+    return;
+  }
+  if (f == "strcontains") {
+    if (!want_args(2, 2)) return;
+    for (auto &a : n.args) check_expr(*a);
+    if (n.args[0]->type.kind != TypeKind::String || n.args[1]->type.kind != TypeKind::String)
+      error(n.loc, "strcontains() needs two strings");
+    n.type = make_bool();
+    return;
+  }
+  if (f == "strlen") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    if (n.args[0]->type.kind != TypeKind::String) error(n.args[0]->loc, "strlen() needs a string");
+    n.type = make_int(8, false);
+    return;
+  }
+  if (f == "bswap") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "bswap() needs an integer");
+    n.type = n.args[0]->type;
+    n.type.kind = TypeKind::Int;
+    return;
+  }
+  if (f == "kptr" || f == "uptr") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    n.type = n.args[0]->type;
+    n.type.user_space = f == "uptr";
+    return;
+  }
+  if (f == "signal") {
+    if (!opts_.unsafe) error(n.loc, "signal() is an unsafe function: compile with --unsafe to allow it");
+    if (!want_args(1, 1)) return;
+    Node &a = *n.args[0];
+    if (a.kind == NodeKind::String) return;
+    check_expr(a);
+    if (!a.type.is_integer()) error(a.loc, "signal() needs a signal number or name");
+    return;
+  }
+  if (f == "join") {
+    if (!want_args(1, 2)) return;
+    for (auto &a : n.args) check_expr(*a);
+    return;
+  }
+  error(n.loc, "unknown function '" + f + "'");
+}
+
+// ------------------------------------------------------------------- run --
+
+std::unique_ptr<CheckedProgram> Analyser::run() {
+  read_config();
+  declare_maps();
+  auto out = std::make_unique<CheckedProgram>();
+  out->probes.resize(program_.probes.size());
+  for (int walk = 0; walk < 2; walk++) {
+    final_walk_ = walk == 1;
+    formats_.clear();
+    print_values_.clear();
+    time_formats_.clear();
+    keyless_use_.clear();
+    keyed_use_.clear();
+    for (size_t i = 0; i < program_.probes.size(); i++) {
+      out->probes[i].probe = &program_.probes[i];
+      program_.probes[i].id = static_cast<int>(i);
+      check_probe(program_.probes[i], out->probes[i]);
+    }
+  }
+  for (auto &[name, loc] : keyless_use_)
+    if (keyed_use_.count(name))
+      diags_.error(loc, "map " + name + " is used without a key here, but with a key elsewhere");
+  for (auto &[name, m] : maps_)
+    if (m.value.is_none() && m.declared)
+      diags_.warning(m.first_use, "map " + name + " is declared but never used");
+  if (diags_.has_errors()) return nullptr;
+
+  out->program = &program_;
+  out->config = config_;
+  int id = 0;
+  for (auto &[name, m] : maps_) {
+    if (m.value.is_none()) continue;
+    m.id = id++;
+    if (m.bpf_type.empty()) m.bpf_type = m.value.is_aggregation() ? "percpu_hash" : "hash";
+    if (m.max_entries == 0) m.max_entries = m.is_scalar() ? 1 : config_.max_map_keys;
+    out->map_ids[name] = m.id;
+    out->maps.push_back(m);
+  }
+  out->formats = std::move(formats_);
+  out->print_values = std::move(print_values_);
+  out->time_formats = std::move(time_formats_);
+  out->max_positional = max_positional_;
+  out->uses_kstack = uses_kstack_;
+  out->uses_ustack = uses_ustack_;
+  out->uses_elapsed = uses_elapsed_;
+  out->uses_ncpus = uses_ncpus_;
+  out->uses_cpid = uses_cpid_;
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<CheckedProgram> analyse(Program &program, Diagnostics &diags, const SemanticOptions &options) {
+  Analyser analyser(program, diags, options);
+  return analyser.run();
+}
+
+}  // namespace bt2bin

@@ -1,0 +1,183 @@
+// Provider-specific attach logic (see attach.h).
+#include "runtime-template/attach.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime-template/perf_events.h"
+#include "runtime-template/probe_catalog.h"
+
+namespace bt2bin::rt {
+
+namespace {
+
+std::string errno_text(int err) { return strerror(err < 0 ? -err : err); }
+
+bool add_link(AttachResult &r, bpf_link *link, const std::string &what) {
+  if (!link) {
+    int err = errno;
+    r.error = what + ": " + errno_text(err);
+    return false;
+  }
+  r.links.push_back(link);
+  r.attached++;
+  return true;
+}
+
+int perf_event_open(perf_event_attr *attr, int pid, int cpu) {
+  return static_cast<int>(syscall(__NR_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+uint64_t unit_to_ns(const std::string &unit, uint64_t n) {
+  if (unit == "s") return n * 1000000000ULL;
+  if (unit == "ms") return n * 1000000ULL;
+  if (unit == "us") return n * 1000ULL;
+  return n;  // ns or unit-less
+}
+
+void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid) {
+  perf_event_attr attr = {};
+  attr.size = sizeof(attr);
+  std::string provider = p.provider;
+  bool every_cpu = provider != "interval";
+  if (provider == "profile" || provider == "interval") {
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CPU_CLOCK;
+    if (std::string(p.unit) == "hz") {
+      attr.freq = 1;
+      attr.sample_freq = p.freq;
+    } else {
+      attr.sample_period = unit_to_ns(p.unit, p.freq);
+    }
+  } else {
+    bool hw = provider == "hardware";
+    const PerfEventInfo *info = nullptr;
+    auto find = [&](const auto &table) {
+      for (const auto &e : table)
+        if (e.name == p.func || (!e.alias.empty() && e.alias == p.func)) info = &e;
+    };
+    if (hw) find(kHardwareEvents);
+    else find(kSoftwareEvents);
+    if (!info) {
+      r.error = std::string(p.display) + ": unknown " + provider + " event";
+      return;
+    }
+    attr.type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+    attr.config = info->config;
+    attr.sample_period = p.freq ? p.freq : info->default_count;
+  }
+  int ncpus = libbpf_num_possible_cpus();
+  int first = 0, last = every_cpu ? ncpus : 1;
+  for (int cpu = first; cpu < last; cpu++) {
+    int fd = perf_event_open(&attr, pid ? pid : -1, pid ? -1 : cpu);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENODEV && every_cpu) continue;  // offline CPU
+      r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err) +
+                (provider == "hardware" && err == ENOENT ? " (no hardware PMU on this machine)" : "");
+      return;
+    }
+    r.perf_fds.push_back(fd);
+    bpf_link *link = bpf_program__attach_perf_event(prog, fd);
+    if (!link) {
+      r.error = std::string(p.display) + ": " + errno_text(errno);
+      return;
+    }
+    r.links.push_back(link);
+    if (pid) break;
+  }
+  r.attached++;
+}
+
+void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p) {
+  std::vector<std::pair<std::string, std::string>> events;
+  if (p.wildcard) {
+    for (const auto &m : match_probes("tracepoint", p.target, "", p.func)) events.push_back({m.target, m.func});
+    if (events.empty()) {
+      r.error = std::string("no tracepoints match ") + p.display;
+      return;
+    }
+  } else {
+    events.push_back({p.target, p.func});
+  }
+  for (const auto &[cat, ev] : events) {
+    bpf_link *link = bpf_program__attach_tracepoint(prog, cat.c_str(), ev.c_str());
+    if (!link && errno == ENOENT) {
+      r.error = "tracepoint not found: " + cat + ":" + ev;
+      return;
+    }
+    if (!add_link(r, link, "tracepoint:" + cat + ":" + ev)) return;
+  }
+}
+
+}  // namespace
+
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid) {
+  AttachResult r;
+  std::string provider = p.provider;
+  if (provider == "tracepoint") {
+    attach_tracepoint(r, prog, p);
+  } else if (provider == "rawtracepoint") {
+    add_link(r, bpf_program__attach_raw_tracepoint(prog, p.func), p.display);
+  } else if (provider == "kprobe" || provider == "kretprobe") {
+    LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = provider == "kretprobe");
+    bpf_link *link = bpf_program__attach_kprobe_opts(prog, p.func, &opts);
+    if (!link && (errno == ENOENT || errno == EOPNOTSUPP) && access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
+        access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
+      r.error = std::string(p.display) + ": kprobes are not supported by this kernel (no CONFIG_KPROBES)";
+    else if (!link)
+      r.error = std::string(p.display) + ": " + errno_text(errno) +
+                (errno == ENOENT ? " (no such kernel function)" : "");
+    else
+      add_link(r, link, p.display);
+  } else if (provider == "uprobe" || provider == "uretprobe") {
+    auto paths = resolve_binary_paths(p.target, pid);
+    if (paths.empty()) {
+      r.error = std::string(p.display) + ": binary not found: " + p.target;
+    } else {
+      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = provider == "uretprobe");
+      std::string func = p.func;
+      if (!func.empty()) opts.func_name = func.c_str();
+      bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(),
+                                                       func.empty() ? p.offset : p.offset, &opts);
+      if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
+      else add_link(r, link, p.display);
+    }
+  } else if (provider == "usdt") {
+    auto paths = resolve_binary_paths(p.target, pid);
+    if (paths.empty()) {
+      r.error = std::string(p.display) + ": binary not found: " + p.target;
+    } else {
+      add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr),
+               p.display);
+    }
+  } else if (provider == "fentry" || provider == "fexit") {
+    add_link(r, bpf_program__attach_trace(prog), p.display);
+  } else if (provider == "iter") {
+    add_link(r, bpf_program__attach_iter(prog, nullptr), p.display);
+  } else if (provider == "profile" || provider == "interval" || provider == "software" ||
+             provider == "hardware") {
+    attach_perf(r, prog, p, pid);
+  } else {
+    r.error = std::string(p.display) + ": probe type '" + provider + "' is not supported yet";
+  }
+  return r;
+}
+
+bool run_once(bpf_program *prog, std::string &error) {
+  LIBBPF_OPTS(bpf_test_run_opts, opts);
+  int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+  if (err) {
+    error = std::string("could not run ") + bpf_program__name(prog) + ": " + errno_text(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace bt2bin::rt

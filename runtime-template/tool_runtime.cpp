@@ -1,0 +1,407 @@
+// The life of a produced tool (see tool_runtime.h): command line, load,
+// attach, BEGIN, the event loop, and the exit sequence (END, maps).
+#include "runtime-template/tool_runtime.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "runtime-template/attach.h"
+#include "runtime-template/map_format.h"
+#include "runtime-template/printf_format.h"
+#include "runtime-template/runtime_output.h"
+#include "runtime-template/value_format.h"
+
+namespace bt2bin::rt {
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+RuntimeArgs g_args;
+
+struct Options {
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+  bool list = false;
+  int pid = 0;
+  const char *output = nullptr;
+  const char *command = nullptr;
+  std::vector<char *> positional;
+};
+
+int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) { return 0; }
+int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
+
+void on_signal(int) { g_stop = 1; }
+
+void usage(const ToolDesc &d, FILE *out) {
+  fprintf(out,
+          "USAGE: %s [OPTIONS] [--] [ARGS...]\n"
+          "Compiled by bt2bin from %s.\n\n"
+          "OPTIONS:\n"
+          "  -f FORMAT   output format: text (default) or json\n"
+          "  -o FILE     write output to FILE\n"
+          "  -p PID      trace only process PID\n"
+          "  -c CMD      run CMD, trace it (cpid), and exit when it exits\n"
+          "  -q          do not print the 'Attached N probes' line\n"
+          "  -v          verbose: show libbpf messages\n"
+          "  --list      list the probes this tool attaches on this host\n"
+          "  -h, --help  this help\n"
+          "ARGS are the script's positional parameters $1, $2, ...\n",
+          d.name, d.source_name);
+}
+
+bool parse_options(const ToolDesc &d, int argc, char **argv, Options &o, int &exit_code) {
+  bool only_positional = false;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto value = [&](const char *what) -> char * {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "%s: option %s needs %s\n", d.name, a.c_str(), what);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (only_positional || a.empty() || a[0] != '-' || a == "-") {
+      o.positional.push_back(argv[i]);
+    } else if (a == "--") {
+      only_positional = true;
+    } else if (a == "-h" || a == "--help") {
+      usage(d, stdout);
+      exit_code = 0;
+      return false;
+    } else if (a == "-q" || a == "--quiet") {
+      o.quiet = true;
+    } else if (a == "-v" || a == "--verbose") {
+      o.verbose = true;
+    } else if (a == "--list") {
+      o.list = true;
+    } else if (a == "-f") {
+      char *v = value("text or json");
+      if (!v) return exit_code = 1, false;
+      if (strcmp(v, "json") == 0) o.json = true;
+      else if (strcmp(v, "text") != 0) {
+        fprintf(stderr, "%s: unknown output format '%s' (text or json)\n", d.name, v);
+        return exit_code = 1, false;
+      }
+    } else if (a == "-o") {
+      if (!(o.output = value("a file name"))) return exit_code = 1, false;
+    } else if (a == "-p") {
+      char *v = value("a process id");
+      char *end = nullptr;
+      if (!v) return exit_code = 1, false;
+      o.pid = static_cast<int>(strtol(v, &end, 10));
+      if (*end || o.pid <= 0) {
+        fprintf(stderr, "%s: invalid PID '%s'\n", d.name, v);
+        return exit_code = 1, false;
+      }
+    } else if (a == "-c") {
+      if (!(o.command = value("a command"))) return exit_code = 1, false;
+    } else if (a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])))) {
+      o.positional.push_back(argv[i]);  // a negative number
+    } else {
+      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", d.name, a.c_str());
+      return exit_code = 1, false;
+    }
+  }
+  return true;
+}
+
+uint64_t boot_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
+
+// Explains a load failure in one line.
+std::string load_error(int err) {
+  err = err < 0 ? -err : err;
+  if (geteuid() != 0 && (err == EPERM || err == EACCES))
+    return "permission denied: run as root (or with CAP_BPF and CAP_PERFMON)";
+  if (err == EPERM) return "the kernel refused to load the BPF programs (EPERM): lockdown or missing capabilities";
+  if (err == ESRCH || err == ENOENT) return "a kernel type or function the tool needs is missing on this kernel";
+  if (err == EINVAL) return "the BPF verifier rejected the program (run with -v for its log)";
+  return std::string("could not load the BPF programs: ") + strerror(err);
+}
+
+class Tool {
+ public:
+  Tool(const ToolDesc &d, const SkeletonOps &ops, Options &o) : d_(d), ops_(ops), o_(o), out_(o.json) {}
+  int run();
+
+ private:
+  bool attach_all();
+  void run_programs(const char *provider);
+  static int on_event(void *ctx, void *data, size_t size);
+  void handle_event(const uint8_t *data, size_t size);
+  void print_map(uint32_t id, uint32_t top, uint64_t div);
+  void clear_map(uint32_t id, bool zero);
+  bool read_map(const MapDesc &m, std::vector<RawMapEntry> &entries);
+  void exit_sequence();
+  void report_lost_events();
+  bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
+
+  const ToolDesc &d_;
+  const SkeletonOps &ops_;
+  Options &o_;
+  Output out_;
+  FormatContext fmt_;
+  std::vector<ParsedFormat> formats_;
+  bpf_object *obj_ = nullptr;
+  ring_buffer *rb_ = nullptr;
+  std::vector<AttachResult> attached_;
+  bool exit_requested_ = false;
+  int exit_code_ = 0;
+  pid_t child_ = 0;
+};
+
+bool Tool::attach_all() {
+  int count = 0;
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    const ProbeDesc &p = d_.probes[i];
+    std::string provider = p.provider;
+    if (provider == "begin" || provider == "end") {
+      count++;
+      continue;
+    }
+    bpf_program *prog = program(p);
+    AttachResult r = attach_probe(prog, p, o_.pid);
+    if (!r.error.empty() && r.attached == 0) {
+      std::string policy = d_.missing_probes;
+      if (policy == "ignore") continue;
+      fprintf(stderr, "%s: %s\n", policy == "warn" ? "WARNING" : "ERROR", r.error.c_str());
+      if (policy == "warn") continue;
+      return false;
+    }
+    count += r.attached;
+    attached_.push_back(std::move(r));
+  }
+  if (!o_.quiet) out_.attached(count);
+  return true;
+}
+
+void Tool::run_programs(const char *provider) {
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    if (strcmp(d_.probes[i].provider, provider) != 0) continue;
+    std::string error;
+    if (!run_once(program(d_.probes[i]), error)) fprintf(stderr, "ERROR: %s\n", error.c_str());
+    ring_buffer__consume(rb_);
+  }
+}
+
+int Tool::on_event(void *ctx, void *data, size_t size) {
+  static_cast<Tool *>(ctx)->handle_event(static_cast<const uint8_t *>(data), size);
+  return 0;
+}
+
+void Tool::handle_event(const uint8_t *data, size_t size) {
+  if (size < 8) return;
+  uint64_t action;
+  memcpy(&action, data, 8);
+  if (action < d_.nformats) {
+    const FormatDesc &f = d_.formats[action];
+    std::string text = format_printf(formats_[action], f, data, fmt_);
+    out_.format_event(d_.format_kinds[action], text, f.source_loc);
+    return;
+  }
+  if (action == kActionExit) {
+    int64_t code;
+    memcpy(&code, data + 8, 8);
+    if (!exit_requested_) exit_code_ = static_cast<int>(code);
+    exit_requested_ = true;
+    return;
+  }
+  if (action >= kActionPrintValueBase && action - kActionPrintValueBase < d_.nprint_values) {
+    out_.value(d_.print_values[action - kActionPrintValueBase], data + 8, fmt_);
+    return;
+  }
+  uint64_t arg[3] = {0, 0, 0};
+  memcpy(arg, data + 8, std::min<size_t>(size - 8, sizeof arg));
+  switch (action) {
+    case kActionPrintMap:
+      print_map(static_cast<uint32_t>(arg[0]), static_cast<uint32_t>(arg[1]), arg[2]);
+      break;
+    case kActionClearMap:
+    case kActionZeroMap:
+      clear_map(static_cast<uint32_t>(arg[0]), action == kActionZeroMap);
+      break;
+    case kActionTime:
+      if (arg[0] < d_.ntime_formats) out_.time(d_.time_formats[arg[0]]);
+      break;
+    default:
+      break;
+  }
+}
+
+bool Tool::read_map(const MapDesc &m, std::vector<RawMapEntry> &entries) {
+  bpf_map *map = bpf_object__find_map_by_name(obj_, m.bpf_name);
+  if (!map) return false;
+  int fd = bpf_map__fd(map);
+  size_t ncpus = m.percpu ? static_cast<size_t>(libbpf_num_possible_cpus()) : 1;
+  size_t stride = m.percpu ? (m.value_size + 7) / 8 * 8 : m.value_size;
+  std::vector<uint8_t> key(m.key_size), next(m.key_size), values(stride * ncpus);
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : key.data(), next.data()) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(fd, key.data(), values.data()) != 0) continue;
+    RawMapEntry e;
+    e.key = key;
+    for (size_t cpu = 0; cpu < ncpus; cpu++)
+      e.per_cpu.emplace_back(values.begin() + cpu * stride, values.begin() + cpu * stride + m.value_size);
+    entries.push_back(std::move(e));
+  }
+  return true;
+}
+
+void Tool::print_map(uint32_t id, uint32_t top, uint64_t div) {
+  if (id >= d_.nmaps) return;
+  std::vector<RawMapEntry> entries;
+  if (!read_map(d_.maps[id], entries)) return;
+  out_.map(d_.maps[id], entries, fmt_, top, div);
+}
+
+void Tool::clear_map(uint32_t id, bool zero) {
+  if (id >= d_.nmaps) return;
+  const MapDesc &m = d_.maps[id];
+  std::vector<RawMapEntry> entries;
+  if (!read_map(m, entries)) return;
+  int fd = bpf_map__fd(bpf_object__find_map_by_name(obj_, m.bpf_name));
+  size_t ncpus = m.percpu ? static_cast<size_t>(libbpf_num_possible_cpus()) : 1;
+  std::vector<uint8_t> zeros(((m.value_size + 7) / 8 * 8) * ncpus);
+  for (auto &e : entries) {
+    if (zero) bpf_map_update_elem(fd, e.key.data(), zeros.data(), BPF_EXIST);
+    else bpf_map_delete_elem(fd, e.key.data());
+  }
+}
+
+void Tool::report_lost_events() {
+  bpf_map *map = bpf_object__find_map_by_name(obj_, "lost_events");
+  if (!map) return;
+  int ncpus = libbpf_num_possible_cpus();
+  std::vector<uint64_t> lost(ncpus);
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, lost.data()) != 0) return;
+  uint64_t total = 0;
+  for (auto v : lost) total += v;
+  if (total) out_.lost_events(total);
+}
+
+// Detach, END, drain, then the maps in name order.
+void Tool::exit_sequence() {
+  for (auto &a : attached_) {
+    for (auto *l : a.links) bpf_link__destroy(l);
+    for (int fd : a.perf_fds) close(fd);
+  }
+  attached_.clear();
+  ring_buffer__consume(rb_);
+  run_programs("end");
+  ring_buffer__consume(rb_);
+  out_.end();
+  if (d_.print_maps_on_exit)
+    for (uint32_t i = 0; i < d_.nmaps; i++) print_map(i, 0, 0);
+  report_lost_events();
+  out_.flush();
+}
+
+int Tool::run() {
+  formats_.resize(d_.nformats);
+  for (uint32_t i = 0; i < d_.nformats; i++) {
+    std::string err;
+    parse_format(d_.formats[i].format, formats_[i], err);
+  }
+  fmt_.str_trunc_trailer = d_.str_trunc_trailer;
+  if (o_.output && !out_.open_file(o_.output)) {
+    fprintf(stderr, "ERROR: cannot open %s: %s\n", o_.output, strerror(errno));
+    return 1;
+  }
+  libbpf_set_print(o_.verbose ? libbpf_verbose : libbpf_quiet);
+
+  obj_ = ops_.open();
+  if (!obj_) {
+    fprintf(stderr, "ERROR: could not open the BPF object: %s\n", strerror(errno));
+    return 1;
+  }
+  // Programs are attached by attach_probe(), never by skeleton auto-attach.
+  bpf_program *prog;
+  bpf_object__for_each_program(prog, obj_) bpf_program__set_autoattach(prog, false);
+  g_args.ncpus = static_cast<uint32_t>(libbpf_num_possible_cpus());
+  g_args.start_boot_ns = boot_ns();
+  g_args.filter_pid = static_cast<uint32_t>(o_.pid);
+  ops_.set_rodata();
+  int err = ops_.load();
+  if (err) {
+    fprintf(stderr, "ERROR: %s\n", load_error(err).c_str());
+    ops_.destroy();
+    return 1;
+  }
+  rb_ = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj_, "events")), on_event, this, nullptr);
+  if (!rb_) {
+    fprintf(stderr, "ERROR: could not open the event ring buffer: %s\n", strerror(errno));
+    ops_.destroy();
+    return 1;
+  }
+  if (!attach_all()) {
+    ring_buffer__free(rb_);
+    ops_.destroy();
+    return 1;
+  }
+
+  struct sigaction sa = {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  run_programs("begin");
+  out_.flush();
+  bool done = exit_requested_ || d_.only_begin_end;
+  while (!done && !g_stop) {
+    int n = ring_buffer__poll(rb_, 100);
+    if (n < 0 && n != -EINTR) break;
+    out_.flush();
+    done = exit_requested_;
+  }
+  exit_sequence();
+  ring_buffer__free(rb_);
+  ops_.destroy();
+  return exit_code_;
+}
+
+}  // namespace
+
+int64_t RuntimeArgs::positional_int(int n) const {
+  if (n < 1 || n > argc) return 0;
+  return strtoll(argv[n - 1], nullptr, 0);
+}
+
+const char *RuntimeArgs::positional_str(int n) const {
+  if (n < 1 || n > argc) return "";
+  return argv[n - 1];
+}
+
+const RuntimeArgs &runtime_args() { return g_args; }
+
+int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv) {
+  Options o;
+  int exit_code = 0;
+  if (!parse_options(desc, argc, argv, o, exit_code)) return exit_code;
+  g_args.argc = static_cast<int>(o.positional.size());
+  g_args.argv = o.positional.data();
+  Tool tool(desc, ops, o);
+  return tool.run();
+}
+
+}  // namespace bt2bin::rt

@@ -1,0 +1,93 @@
+// The runtime entry point of a produced tool.
+//
+// The generated tool.main.cpp holds only tables (ToolDesc) and the few
+// skeleton calls that need the generated skeleton type; everything else —
+// the tool's CLI, attach, BEGIN/END, the event loop, exit and map
+// printing — is here, shared by every tool (DESIGN invariant 2).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "runtime-template/value_desc.h"
+
+struct bpf_object;
+
+namespace bt2bin::rt {
+
+// One attach point of one BPF program.
+struct ProbeDesc {
+  const char *prog_name;   // BPF program (function) name
+  const char *provider;    // canonical provider: "tracepoint", "begin", ...
+  const char *target;      // tracepoint category, binary, module
+  const char *func;        // event / function / probe name (may hold wildcards)
+  const char *ns;          // usdt namespace
+  const char *unit;        // profile/interval unit
+  uint64_t freq;           // profile/interval rate, software/hardware count
+  uint64_t offset;         // func+offset or address
+  const char *display;     // the attach point as the `probe` builtin prints it
+  bool wildcard;
+};
+
+// Runtime actions carried by the event channel; ids above the format-call
+// ids. Every record starts with a u64 action id.
+enum ActionId : uint64_t {
+  kActionPrintfBase = 0,        // + format id
+  kActionExit = 1000000,        // { u64 id; s64 code; }
+  kActionPrintMap,              // { u64 id; u64 map; u64 top; u64 div; }
+  kActionClearMap,              // { u64 id; u64 map; }
+  kActionZeroMap,               // { u64 id; u64 map; }
+  kActionTime,                  // { u64 id; u64 time_id; }
+  kActionPrintValueBase = 2000000,  // + print site id: { u64 id; value }
+};
+
+struct ToolDesc {
+  const char *name;
+  const char *source_name;           // script file name, for messages
+  const ProbeDesc *probes;
+  uint32_t nprobes;
+  const MapDesc *maps;               // sorted by name
+  uint32_t nmaps;
+  const FormatDesc *formats;         // printf/errorf/warnf/system/cat sites
+  uint32_t nformats;
+  const uint32_t *format_kinds;      // FormatKind per format site
+  const ValueDesc *print_values;     // print(value) sites
+  uint32_t nprint_values;
+  const char *const *time_formats;   // time() sites
+  uint32_t ntime_formats;
+  uint32_t max_positional;           // highest $N the script uses
+  bool print_maps_on_exit;
+  const char *str_trunc_trailer;
+  const char *stack_mode;
+  const char *missing_probes;        // "error", "warn", "ignore"
+  bool has_end_probes;
+  bool only_begin_end;               // exits by itself after BEGIN (0.24+)
+};
+
+// Hooks into the generated skeleton.
+struct SkeletonOps {
+  std::function<bpf_object *()> open;          // open the skeleton; nullptr on failure
+  std::function<void()> set_rodata;             // fill rodata from Runtime state
+  std::function<int()> load;
+  std::function<void()> destroy;
+};
+
+// Values the generated set_rodata() reads.
+struct RuntimeArgs {
+  int argc = 0;
+  char **argv = nullptr;                        // positional parameters $1..$N
+  uint64_t start_boot_ns = 0;
+  uint32_t ncpus = 1;
+  uint32_t child_pid = 0;
+  uint32_t filter_pid = 0;
+  int64_t positional_int(int n) const;          // $N as an integer (0 if unset)
+  const char *positional_str(int n) const;      // $N as a string ("" if unset)
+};
+
+const RuntimeArgs &runtime_args();
+
+// Parses the tool's command line, opens/loads/attaches, runs until exit and
+// returns the process exit code.
+int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv);
+
+}  // namespace bt2bin::rt

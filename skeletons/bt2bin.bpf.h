@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF-side prelude every generated tool.bpf.c includes: the event
+ * channel (one ring buffer, DESIGN invariant 7), the lost-event counter,
+ * per-CPU scratch memory for values too big for the 512-byte stack, and
+ * the small helpers generated code calls (histogram buckets, division as
+ * bpftrace defines it, string compare).
+ */
+#ifndef BT2BIN_BPF_H
+#define BT2BIN_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#ifndef BT2BIN_RINGBUF_BYTES
+#define BT2BIN_RINGBUF_BYTES (256 * 1024)
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, BT2BIN_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* Records that found the ring buffer full, per CPU; reported at exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+/* Set by the driver before load. */
+const volatile __u64 bt_start_ns = 0;   /* CLOCK_BOOTTIME at tool start, for `elapsed` */
+const volatile __u32 bt_ncpus = 1;
+const volatile __u32 bt_child_pid = 0;  /* cpid */
+const volatile __u32 bt_filter_pid = 0; /* -p PID */
+
+static __always_inline void *bt_reserve(__u64 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+		if (lost)
+			(*lost)++;
+	}
+	return rec;
+}
+
+static __always_inline void bt_submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* bpftrace's division: a zero divisor gives 1 (and a runtime warning). */
+static __always_inline __s64 bt_sdiv(__s64 a, __s64 b) { return b ? a / b : 1; }
+static __always_inline __u64 bt_udiv(__u64 a, __u64 b) { return b ? a / b : 1; }
+static __always_inline __s64 bt_smod(__s64 a, __s64 b) { return b ? a % b : 1; }
+static __always_inline __u64 bt_umod(__u64 a, __u64 b) { return b ? a % b : 1; }
+
+/* hist()/lhist() bucket numbering, shared with the runtime's printer. */
+#include "runtime-template/hist_buckets.h"
+
+#include "skeletons/bt2bin_types.h"
+
+/* Finds the value of `key`, inserting `init` first when it is missing. */
+static __always_inline void *bt_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+#define BT_MAX_CPUS 512
+
+/* The value of a per-CPU counter summed over CPUs, for reads of count()/sum(). */
+static __always_inline __s64 bt_percpu_sum(void *map, const void *key)
+{
+	__s64 total = 0;
+
+	for (__u32 cpu = 0; cpu < BT_MAX_CPUS && cpu < bt_ncpus; cpu++) {
+		__s64 *v = bpf_map_lookup_percpu_elem(map, key, cpu);
+
+		if (v)
+			total += *v;
+	}
+	return total;
+}
+
+/* bpftrace's string ==: compare up to the first NUL within n bytes. */
+static __always_inline int bt_streq(const char *a, const char *b, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return 0;
+		if (a[i] == 0)
+			return 1;
+	}
+	return 1;
+}
+
+#endif /* BT2BIN_BPF_H */

@@ -144,7 +144,7 @@ bool build_tool(const ToolchainOptions &o, std::string &error) {
       {"clang (BPF)",
        {"clang-14", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wno-unused-value",
         "-Wno-pointer-sign", "-Wno-compare-distinct-pointer-types", "-Wno-unknown-attributes",
-        "-I" + w, "-I" + o.include_dir + "/skeletons", "-I/usr/include/x86_64-linux-gnu",
+        "-I" + w, "-I" + o.include_dir, "-I/usr/include/x86_64-linux-gnu",
         "-c", w + "/tool.bpf.c", "-o", w + "/tool.tmp.o"}},
       {"bpftool gen object", {"bpftool", "gen", "object", w + "/tool.bpf.o", w + "/tool.tmp.o"}},
       {"bpftool gen skel",

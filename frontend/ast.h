@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "frontend/location.h"
@@ -27,7 +28,8 @@ enum class NodeKind {
   Variable,     // name = "$x"
   Map,          // name = "@x" (or "@"); args = keys (empty for a scalar map)
   Call,         // name = function; args = arguments; block = body (none)
-  Unary,        // op = "-", "!", "~", "*", "&"; lhs = operand
+                //   (also `typeinfo(x)`: args = {TypeOf}; statement `import "f";`: name = "import")
+  Unary,        // op = "-", "!", "~", "*", "&", "comptime"; lhs = operand
   IncDec,       // op = "++"/"--"; ival = 1 if prefix; lhs = variable or map
   Binary,       // op = "+", "==", "&&", ...; lhs, rhs
   Ternary,      // cond, lhs (then; null for `a ?: b`), rhs (else)
@@ -40,7 +42,7 @@ enum class NodeKind {
   BlockExpr,    // body = statements; lhs = final value expression
   IfExpr,       // cond; lhs = then value; rhs = else value
   SizeOf,       // type_spec or lhs
-  OffsetOf,     // type_spec; names = field path
+  OffsetOf,     // type_spec (or lhs for offsetof(expr, f)); names = field path
   TypeOf,       // type_spec or lhs (used only in type contexts)
   // ---- statements ----
   ExprStmt,     // lhs = expression; ival = 1 for a discard `_ = expr`
@@ -110,6 +112,16 @@ struct AttachPoint {
   std::string mode;          // watchpoint mode
   bool has_offset = false;
   bool need_expansion = false;  // contains a wildcard
+  // Added by the attach-point parser (see the table in attach_point.cpp):
+  std::string lang;             // uprobe language ("cpp" in uprobe:bin:cpp:"NS::f")
+  std::string pin;              // iter pin path (iter:task:PIN)
+  uint64_t bpf_prog_id = 0;     // fentry:bpf:ID:prog (0 = any)
+  // Positional parameters ($1 ...) are run-time arguments of the produced
+  // tool, so they stay unexpanded: string fields keep the "$N" text, and a
+  // numeric part that holds one is left 0 and recorded here as
+  // {field, text}, e.g. {"freq", "$1"}. Expansion happens on the target.
+  bool has_positional = false;
+  std::vector<std::pair<std::string, std::string>> deferred;
   std::string name() const;     // canonical `provider:target:func` string
 };
 

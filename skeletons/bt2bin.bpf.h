@@ -55,11 +55,37 @@ static __always_inline void bt_submit(void *rec)
 	bpf_ringbuf_submit(rec, 0);
 }
 
-/* bpftrace's division: a zero divisor gives 1 (and a runtime warning). */
-static __always_inline __s64 bt_sdiv(__s64 a, __s64 b) { return b ? a / b : 1; }
+/*
+ * bpftrace's division: a zero divisor gives 1 (and a runtime warning).
+ * BPF (cpu v1-v3) has only unsigned division, so signed division divides
+ * the magnitudes and restores the sign, as bpftrace does.
+ */
 static __always_inline __u64 bt_udiv(__u64 a, __u64 b) { return b ? a / b : 1; }
-static __always_inline __s64 bt_smod(__s64 a, __s64 b) { return b ? a % b : 1; }
 static __always_inline __u64 bt_umod(__u64 a, __u64 b) { return b ? a % b : 1; }
+
+static __always_inline __s64 bt_sdiv(__s64 a, __s64 b)
+{
+	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
+	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
+	__u64 q;
+
+	if (!b)
+		return 1;
+	q = ua / ub;
+	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
+}
+
+static __always_inline __s64 bt_smod(__s64 a, __s64 b)
+{
+	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
+	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
+	__u64 r;
+
+	if (!b)
+		return 1;
+	r = ua % ub;
+	return a < 0 ? -(__s64)r : (__s64)r;
+}
 
 /* hist()/lhist() bucket numbering, shared with the runtime's printer. */
 #include "runtime-template/hist_buckets.h"

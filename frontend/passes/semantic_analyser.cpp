@@ -1434,7 +1434,8 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     if (m.value.is_none()) continue;
     m.id = id++;
     if (m.bpf_type.empty()) m.bpf_type = m.value.is_aggregation() ? "percpu_hash" : "hash";
-    if (m.max_entries == 0) m.max_entries = m.is_scalar() ? 1 : config_.max_map_keys;
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    if (m.max_entries == 0) m.max_entries = m.is_scalar() && !bucketed ? 1 : config_.max_map_keys;
     out->map_ids[name] = m.id;
     out->maps.push_back(m);
   }

@@ -59,7 +59,11 @@ class ValueDescWriter {
   std::string desc(const Type &t) {
     std::string key = t.to_string();
     if (auto it = names_.find(key); it != names_.end()) return it->second;
-    std::string name = "kValue" + std::to_string(names_.size());
+    // Children are emitted first, so the name is taken from a counter that
+    // they advance too.
+    for (const auto &f : t.fields) desc(*f.type);
+    if (t.kind == TypeKind::Array && t.elem) desc(*t.elem);
+    std::string name = "kValue" + std::to_string(next_id_++);
     std::string fields = "nullptr", offsets = "nullptr", names = "nullptr", elem = "nullptr";
     if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) {
       std::string sname = types_.name(t);
@@ -91,6 +95,8 @@ class ValueDescWriter {
     w_.line("\t.names = " + names + ",");
     w_.line("\t.elem = " + elem + ",");
     w_.line("\t.count = " + std::to_string(t.count) + ",");
+    if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack) && !t.name.empty())
+      w_.line("\t.format = " + c_string_literal(t.name) + ",");
     w_.line("};");
     names_[key] = name;
     return name;
@@ -100,6 +106,7 @@ class ValueDescWriter {
   CWriter &w_;
   CTypes &types_;
   std::map<std::string, std::string> names_;
+  int next_id_ = 0;
 };
 
 std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }

@@ -22,6 +22,7 @@
 #include "runtime-template/map_format.h"
 #include "runtime-template/printf_format.h"
 #include "runtime-template/runtime_output.h"
+#include "runtime-template/symbol_hooks.h"
 #include "runtime-template/value_format.h"
 
 namespace bt2bin::rt {
@@ -335,6 +336,7 @@ int Tool::run() {
     fprintf(stderr, "ERROR: could not open the BPF object: %s\n", strerror(errno));
     return 1;
   }
+  install_symbol_hooks(fmt_, obj_, d_.stack_mode);
   // Programs are attached by attach_probe(), never by skeleton auto-attach.
   bpf_program *prog;
   bpf_object__for_each_program(prog, obj_) bpf_program__set_autoattach(prog, false);

@@ -235,7 +235,8 @@ Type Analyser::unify(const Type &have, const Type &want, const Location &loc, co
     }
     return have.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
   }
-  if (have.kind == want.kind && (have.kind == TypeKind::Pointer || have.kind == TypeKind::Struct ||
+  if (have.kind == want.kind && (have.kind == TypeKind::Pointer || have.kind == TypeKind::Kstack ||
+                                 have.kind == TypeKind::Ustack || have.kind == TypeKind::Struct ||
                                  have.is_aggregation() || have.kind == TypeKind::Bool))
     return have;
   if (have == want) return have;
@@ -674,6 +675,7 @@ void Analyser::check_expr(Node &n) {
       }
       std::string why;
       if (!provider_.empty() && !builtin_allowed(n.name, provider_, why)) error(n.loc, why);
+      if ((n.name == "kstack" || n.name == "ustack") && !n.type.is_none()) break;  // typed by kstack(...)
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
@@ -682,7 +684,7 @@ void Analyser::check_expr(Node &n) {
       if (n.name == "elapsed") uses_elapsed_ = true;
       if (n.name == "ncpus") uses_ncpus_ = true;
       if (n.name == "cpid") uses_cpid_ = true;
-      if (n.name == "kstack" || n.name == "ustack") n.ival = 127;  // default frame limit
+      if (n.name == "kstack" || n.name == "ustack") n.type.count = 127;  // default frame limit
       break;
     }
     case NodeKind::Variable: {
@@ -1330,15 +1332,15 @@ void Analyser::check_call(Node &n) {
   if (f == "kstack" || f == "ustack") {
     if (!want_args(0, 2)) return;
     n.kind = NodeKind::Builtin;
-    n.ival = 127;
+    n.type = f == "kstack" ? make_simple(TypeKind::Kstack, 8) : make_simple(TypeKind::Ustack, 16);
+    n.type.count = 127;
     for (auto &a : n.args) {
-      if (a->kind == NodeKind::Integer) n.ival = std::min<uint64_t>(a->ival, 1024);
+      if (a->kind == NodeKind::Integer) n.type.count = std::min<uint64_t>(a->ival, 127);
       else if (a->kind == NodeKind::Builtin && (a->name == "bpftrace" || a->name == "perf" || a->name == "raw"))
-        n.str = a->name;
+        n.type.name = a->name;
       else error(a->loc, f + "() takes a mode (bpftrace, perf, raw) and a frame limit");
     }
     n.args.clear();
-    n.type = f == "kstack" ? make_simple(TypeKind::Kstack, 8) : make_simple(TypeKind::Ustack, 16);
     if (f == "kstack") uses_kstack_ = true;
     else uses_ustack_ = true;
     return;

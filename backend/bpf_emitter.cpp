@@ -52,7 +52,7 @@ std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "
 class BpfEmitter {
  public:
   BpfEmitter(const CheckedProgram &p, const EmitOptions &o) : prog_(p), opts_(o) {}
-  bool emit(EmittedSources &out, std::string &error);
+  bool emit(EmittedSources &out, Diagnostics &diags);
   CTypes &types() { return types_; }
   std::vector<std::string> record_structs;  // event record struct definitions
 
@@ -202,6 +202,11 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
   CWriter inner;
   std::swap(body_, inner);
   body_.indent();
+  if (ap.provider != "begin" && ap.provider != "end" && ap.provider != "iter") {
+    // -p PID: rodata, so the verifier prunes this when no PID is given.
+    body_.line("if (bt_filter_pid && (bpf_get_current_pid_tgid() >> 32) != bt_filter_pid)");
+    body_.line("\treturn 0;");
+  }
   if (probe.predicate) {
     line_directive(probe.predicate->loc);
     body_.line("if (!(" + expr(*probe.predicate) + "))");
@@ -222,8 +227,6 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
     f.line("\tif (!_scratch)");
     f.line("\t\treturn 0;");
   }
-  if (ap.provider != "begin" && ap.provider != "end")
-    ;  // -p PID filtering is applied by the runtime at attach where possible.
   f.raw(inner.str());
   f.line("\treturn 0;");
   f.line("}");
@@ -561,7 +564,13 @@ void BpfEmitter::call_stmt(const Node &n) {
       key = key_of(fake);
       fake.args[0].release();
     } else if (map.args.empty() && !prog_.find_map(map.name)->is_scalar()) {
-      unsupported(n.loc, "delete(@m) of a whole map");
+      body_.close();
+      Node clear(NodeKind::Call, n.loc);
+      clear.name = "clear";
+      clear.args.push_back(NodePtr(const_cast<Node *>(&map)));
+      call_stmt(clear);
+      clear.args[0].release();
+      return;
     } else {
       key = key_of(map);
     }
@@ -651,6 +660,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         if (n.args.size() == 2 && n.args[1]->kind != NodeKind::Integer)
           len = "(((__u32)(" + expr(*n.args[1]) + ") & " + std::to_string(size - 1 > 0 ? 0xffff : 0) + ") + 1 < " +
                 std::to_string(size) + " ? ((__u32)(" + expr(*n.args[1]) + ") + 1) : " + std::to_string(size) + ")";
+        if (p.kind == NodeKind::Positional) {
+          body_.line("bpf_probe_read_kernel_str(&" + dest + ", " + len + ", (const void *)bt_str_arg_" +
+                     std::to_string(p.ival) + ");");
+          return;
+        }
         if (p.type.kind == TypeKind::String) {
           emit_into(p, dest, dt);
           return;
@@ -759,7 +773,10 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "curtask") return "((struct task_struct *)bpf_get_current_task())";
   if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
   if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
-  if (b == "retval") return "(__s64)" + retval_expression(ap_->provider);
+  if (b == "retval") {
+    if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(info_->args.fields.size()) + "]";
+    return "(__s64)" + retval_expression(ap_->provider);
+  }
   if (b == "func") return "bpf_get_func_ip(ctx)";
   if (b == "kstack") return "bpf_get_stackid(ctx, &kstack_map, 0)";
   if (b == "ctx") return "((__u64)ctx)";
@@ -800,6 +817,7 @@ std::string BpfEmitter::call_expr(const Node &n) {
                            : "__builtin_bswap64(" + expr(*n.args[0]) + ")";
   }
   if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
+  if (f == "kaddr") return "bt_kaddr_" + std::to_string(n.id);
   if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";
   if (f == "strncmp") {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
@@ -912,6 +930,14 @@ std::string BpfEmitter::expr(const Node &n) {
       return "(" + c + " ? " + cast_to(n.type, a) + " : " + cast_to(n.type, b) + ")";
     }
     case NodeKind::Field: {
+      if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args" &&
+          (ap_->provider == "fentry" || ap_->provider == "fexit" || ap_->provider == "rawtracepoint")) {
+        size_t i = 0;
+        while (i < info_->args.fields.size() && info_->args.fields[i].name != n.name) i++;
+        std::string raw = ap_->provider == "rawtracepoint" ? "ctx->args[" + std::to_string(i) + "]"
+                                                           : "ctx[" + std::to_string(i) + "]";
+        return cast_to(n.type, raw);
+      }
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (is_memory(n.type)) {
           std::string t = temp(n.type);
@@ -962,13 +988,12 @@ std::string BpfEmitter::expr(const Node &n) {
 
 // ------------------------------------------------------------ top level --
 
-bool BpfEmitter::emit(EmittedSources &out, std::string &error) {
+bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
     for (const auto &info : prog_.probes)
       for (const auto &ap : info.probe->attach_points) emit_probe(info, ap);
   } catch (const Unsupported &u) {
-    error = std::to_string(u.loc.line) + ":" + std::to_string(u.loc.col) + ": " + u.what +
-            " is not supported by bt2bin yet";
+    diags.error(u.loc, u.what + " is not supported by bt2bin yet");
     return false;
   }
 
@@ -980,6 +1005,10 @@ bool BpfEmitter::emit(EmittedSources &out, std::string &error) {
   c.line("// " + opts_.tool_name + ".bpf.c: BPF programs generated by bt2bin from " + opts_.script_name + ".");
   c.line("#include \"vmlinux.h\"");
   c.line("#include \"skeletons/bt2bin.bpf.h\"");
+  bool has_usdt = false;
+  for (const auto &info : prog_.probes)
+    for (const auto &ap : info.probe->attach_points) has_usdt |= ap.provider == "usdt";
+  if (has_usdt) c.line("#include <bpf/usdt.bpf.h>");
   for (const auto &d : prog_.program->c_definitions) c.raw(d.text + "\n");
   c.line("#include \"tool.h\"");
   c.line();
@@ -1016,6 +1045,10 @@ bool BpfEmitter::emit(EmittedSources &out, std::string &error) {
   for (int i = 1; i <= prog_.max_positional; i++)
     c.line("const volatile __s64 bt_arg_" + std::to_string(i) + " = 0;");
   c.line("const volatile __u64 bt_num_args = 0;");
+  for (int i : prog_.string_positionals)
+    c.line("const volatile char bt_str_arg_" + std::to_string(i) + "[256] = {};");
+  for (size_t i = 0; i < prog_.kaddr_symbols.size(); i++)
+    c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
   c.line();
   c.raw(maps.str());
   for (const auto &f : functions_) c.raw(f + "\n");
@@ -1050,9 +1083,9 @@ bool BpfEmitter::emit(EmittedSources &out, std::string &error) {
 }  // namespace
 
 bool emit_sources(const CheckedProgram &program, const EmitOptions &options, EmittedSources &out,
-                  std::string &error) {
+                  Diagnostics &diags) {
   BpfEmitter emitter(program, options);
-  return emitter.emit(out, error);
+  return emitter.emit(out, diags);
 }
 
 }  // namespace bt2bin

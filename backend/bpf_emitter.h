@@ -6,6 +6,7 @@
 #include <string>
 
 #include "frontend/checked_program.h"
+#include "frontend/diagnostics.h"
 
 namespace bt2bin {
 
@@ -20,9 +21,9 @@ struct EmitOptions {
   std::string script_name;   // for #line and messages
 };
 
-// Returns false with `error` set when the program uses something the
-// backend cannot generate yet (reported as a diagnostic by the caller).
+// Returns false after reporting a diagnostic when the program uses
+// something the backend cannot generate yet.
 bool emit_sources(const CheckedProgram &program, const EmitOptions &options, EmittedSources &out,
-                  std::string &error);
+                  Diagnostics &diags);
 
 }  // namespace bt2bin

@@ -204,6 +204,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("#include <linux/types.h>");
   w.line("#include <cstddef>");
   w.line("#include <cstdint>");
+  w.line("#include <cstring>");
   w.line();
   w.line("#include \"skeletons/bt2bin_types.h\"");
   w.line("#include \"tool.h\"");
@@ -276,6 +277,12 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t\tskel->rodata->bt_num_args = args.argc;");
   for (int i = 1; i <= prog.max_positional; i++)
     w.line("\t\tskel->rodata->bt_arg_" + std::to_string(i) + " = args.positional_int(" + std::to_string(i) + ");");
+  for (int i : prog.string_positionals)
+    w.line("\t\tstrncpy((char *)skel->rodata->bt_str_arg_" + std::to_string(i) + ", args.positional_str(" +
+           std::to_string(i) + "), sizeof(skel->rodata->bt_str_arg_" + std::to_string(i) + ") - 1);");
+  for (size_t i = 0; i < prog.kaddr_symbols.size(); i++)
+    w.line("\t\tskel->rodata->bt_kaddr_" + std::to_string(i) + " = resolve_kaddr(" +
+           c_string_literal(prog.kaddr_symbols[i]) + ");");
   w.line("\t};");
   w.line("\tops.load = [&] { return tool_bpf__load(skel); };");
   w.line("\tops.destroy = [&] { tool_bpf__destroy(skel); };");

@@ -44,6 +44,8 @@ ProbeSection probe_section(const AttachPoint &ap, int probe_id, const std::strin
 std::string arg_expression(const std::string &provider, int n) {
   if (provider == "rawtracepoint") return "ctx->args[" + std::to_string(n) + "]";
   if (provider == "fentry" || provider == "fexit") return "ctx[" + std::to_string(n) + "]";
+  if (provider == "usdt")
+    return "({ long _a = 0; bpf_usdt_arg(ctx, " + std::to_string(n) + ", &_a); _a; })";
   static const char *regs[] = {"PT_REGS_PARM1_CORE(ctx)", "PT_REGS_PARM2_CORE(ctx)", "PT_REGS_PARM3_CORE(ctx)",
                                "PT_REGS_PARM4_CORE(ctx)", "PT_REGS_PARM5_CORE(ctx)"};
   if (n < 5) return regs[n];

@@ -215,11 +215,11 @@ int compile(const CliOptions &o) {
   eopts.tool_name = base_name(tool_name);
   eopts.script_name = name;
   bt2bin::EmittedSources sources;
-  std::string error;
-  if (!bt2bin::emit_sources(*checked, eopts, sources, error)) {
-    fprintf(stderr, "%s:%s\n", name.c_str(), error.c_str());
+  if (!bt2bin::emit_sources(*checked, eopts, sources, diags)) {
+    diags.print(std::cerr);
     return 1;
   }
+  std::string error;
   timer.done("code generation");
 
   std::string work = o.emit_c_dir;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,6 +91,8 @@ struct CheckedProgram {
   std::vector<ProbeInfo> probes;
   std::vector<std::string> probe_names;      // for the `probe` builtin (cookie index)
   int max_positional = 0;
+  std::set<int> string_positionals;          // $N used as str($N)
+  std::vector<std::string> kaddr_symbols;    // kaddr("sym"), by id: resolved at tool start
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

@@ -21,7 +21,7 @@ bool Diagnostics::has_errors() const {
 }
 
 void Diagnostics::print(std::ostream &out) const {
-  for (const auto &d : diags_) print_one(out, d);
+  for (; printed_ < diags_.size(); printed_++) print_one(out, diags_[printed_]);
 }
 
 // Tabs in the source line are kept in the underline so columns line up.

@@ -34,13 +34,14 @@ class Diagnostics {
   const std::vector<Diagnostic> &all() const { return diags_; }
   const SourceFile &source() const { return source_; }
 
-  // Prints every diagnostic in the order reported.
+  // Prints the diagnostics reported since the last print, in order.
   void print(std::ostream &out) const;
   void print_one(std::ostream &out, const Diagnostic &d) const;
 
  private:
   const SourceFile &source_;
   std::vector<Diagnostic> diags_;
+  mutable size_t printed_ = 0;
 };
 
 }  // namespace bt2bin

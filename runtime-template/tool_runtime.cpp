@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "runtime-template/attach.h"
+#include "runtime-template/ksyms.h"
 #include "runtime-template/map_format.h"
 #include "runtime-template/printf_format.h"
 #include "runtime-template/runtime_output.h"
@@ -138,6 +139,71 @@ std::string load_error(int err) {
   return std::string("could not load the BPF programs: ") + strerror(err);
 }
 
+// -c CMD: the child is forked before load (so `cpid` is rodata) and held
+// on a pipe until the probes are attached, then exec'd without a shell.
+class Child {
+ public:
+  bool spawn(const char *command) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    words_ = split(command);
+    if (words_.empty()) return false;
+    pid_ = fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      close(fds[1]);
+      char go;
+      if (read(fds[0], &go, 1) != 1) _exit(127);
+      std::vector<char *> argv;
+      for (auto &w : words_) argv.push_back(w.data());
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      fprintf(stderr, "ERROR: cannot run %s: %s\n", argv[0], strerror(errno));
+      _exit(127);
+    }
+    close(fds[0]);
+    release_fd_ = fds[1];
+    return true;
+  }
+  void release() {
+    if (release_fd_ >= 0) {
+      (void)!write(release_fd_, "g", 1);
+      close(release_fd_);
+      release_fd_ = -1;
+    }
+  }
+  bool exited() {
+    if (pid_ <= 0) return false;
+    int status;
+    return waitpid(pid_, &status, WNOHANG) == pid_;
+  }
+  void kill_if_running() {
+    if (pid_ > 0 && release_fd_ >= 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  static std::vector<std::string> split(const char *s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (; *s; s++) {
+      if (*s == ' ' || *s == '\t') {
+        if (!w.empty()) out.push_back(w), w.clear();
+      } else {
+        w += *s;
+      }
+    }
+    if (!w.empty()) out.push_back(w);
+    return out;
+  }
+  std::vector<std::string> words_;
+  pid_t pid_ = 0;
+  int release_fd_ = -1;
+};
+
 class Tool {
  public:
   Tool(const ToolDesc &d, const SkeletonOps &ops, Options &o) : d_(d), ops_(ops), o_(o), out_(o.json) {}
@@ -166,7 +232,7 @@ class Tool {
   std::vector<AttachResult> attached_;
   bool exit_requested_ = false;
   int exit_code_ = 0;
-  pid_t child_ = 0;
+  Child child_;
 };
 
 bool Tool::attach_all() {
@@ -343,10 +409,18 @@ int Tool::run() {
   g_args.ncpus = static_cast<uint32_t>(libbpf_num_possible_cpus());
   g_args.start_boot_ns = boot_ns();
   g_args.filter_pid = static_cast<uint32_t>(o_.pid);
+  if (o_.command) {
+    if (!child_.spawn(o_.command)) {
+      fprintf(stderr, "ERROR: cannot start '%s': %s\n", o_.command, strerror(errno));
+      return 1;
+    }
+    g_args.child_pid = static_cast<uint32_t>(child_.pid());
+  }
   ops_.set_rodata();
   int err = ops_.load();
   if (err) {
     fprintf(stderr, "ERROR: %s\n", load_error(err).c_str());
+    child_.kill_if_running();
     ops_.destroy();
     return 1;
   }
@@ -357,6 +431,7 @@ int Tool::run() {
     return 1;
   }
   if (!attach_all()) {
+    child_.kill_if_running();
     ring_buffer__free(rb_);
     ops_.destroy();
     return 1;
@@ -369,12 +444,13 @@ int Tool::run() {
 
   run_programs("begin");
   out_.flush();
-  bool done = exit_requested_ || d_.only_begin_end;
+  child_.release();
+  bool done = exit_requested_ || (d_.only_begin_end && !o_.command);
   while (!done && !g_stop) {
     int n = ring_buffer__poll(rb_, 100);
     if (n < 0 && n != -EINTR) break;
     out_.flush();
-    done = exit_requested_;
+    done = exit_requested_ || child_.exited();
   }
   exit_sequence();
   ring_buffer__free(rb_);
@@ -395,6 +471,15 @@ const char *RuntimeArgs::positional_str(int n) const {
 }
 
 const RuntimeArgs &runtime_args() { return g_args; }
+
+uint64_t resolve_kaddr(const char *name) {
+  uint64_t addr = Ksyms::global().address_of(name);
+  if (!addr) {
+    fprintf(stderr, "ERROR: kaddr(\"%s\"): no such kernel symbol on this host\n", name);
+    exit(1);
+  }
+  return addr;
+}
 
 int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv) {
   Options o;

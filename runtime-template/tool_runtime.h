@@ -86,6 +86,9 @@ struct RuntimeArgs {
 
 const RuntimeArgs &runtime_args();
 
+// kaddr("name") on this host; exits with an error when there is no such symbol.
+uint64_t resolve_kaddr(const char *name);
+
 // Parses the tool's command line, opens/loads/attaches, runs until exit and
 // returns the process exit code.
 int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv);

@@ -134,6 +134,8 @@ class Analyser {
   int loop_depth_ = 0;
   std::map<std::string, Location> keyless_use_, keyed_use_;
   std::vector<std::string> time_formats_;
+  std::set<int> string_positionals_;
+  std::vector<std::string> kaddr_symbols_;
   bool uses_cpid_ = false;
 };
 
@@ -319,8 +321,9 @@ ScratchVar &Analyser::define_var(const std::string &name, const Type &type, cons
 // Typed `args` come from tracefs/BTF of the build host, for the probe's
 // first attach point (all attach points of a probe share one args type).
 void Analyser::load_args(Probe &probe, ProbeInfo &info) {
-  if (info.args_loaded || probe.attach_points.empty() || !uses_builtin(probe, "args")) return;
+  if (info.args_loaded || probe.attach_points.empty()) return;
   const AttachPoint &ap = probe.attach_points[0];
+  if (!uses_builtin(probe, "args") && !(ap.provider == "fexit" && uses_builtin(probe, "retval"))) return;
   std::string err;
   std::optional<ArgsInfo> args;
   if (ap.provider == "tracepoint" && !ap.need_expansion) args = btf_.tracepoint_args(ap.target, ap.func, err);
@@ -1244,6 +1247,10 @@ void Analyser::check_call(Node &n) {
       error(a.loc, "delete() needs a map");
       return;
     }
+    if (final_walk_ && map_info(a.name, a.loc).value.is_none()) {
+      error(a.loc, "undefined map " + a.name);
+      return;
+    }
     if (nargs == 2) {
       check_expr(*n.args[1]);
       MapInfo &m = map_info(a.name, a.loc);
@@ -1294,9 +1301,11 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 2)) return;
     for (auto &a : n.args) check_expr(*a);
     const Type &t = n.args[0]->type;
-    if (n.args[0]->kind == NodeKind::Positional) {
-      n.type = make_string(static_cast<uint32_t>(config_.max_strlen));
+    if (n.args[0]->kind == NodeKind::Positional && n.args[0]->name != "#") {
+      // $N as a string: a rodata string the tool fills from its arguments.
+      n.type = make_string(static_cast<uint32_t>(std::min<uint64_t>(config_.max_strlen, 256)));
       n.args[0]->type = n.type;
+      string_positionals_.insert(static_cast<int>(n.args[0]->ival));
       return;
     }
     if (t.kind != TypeKind::Pointer && !t.is_integer() && t.kind != TypeKind::String && t.kind != TypeKind::Array)
@@ -1393,6 +1402,19 @@ void Analyser::check_call(Node &n) {
     if (!a.type.is_integer()) error(a.loc, "signal() needs a signal number or name");
     return;
   }
+  if (f == "kaddr") {
+    if (!want_args(1, 1)) return;
+    if (n.args[0]->kind != NodeKind::String) {
+      error(n.args[0]->loc, "kaddr() needs a symbol name as a string literal");
+      return;
+    }
+    // Resolved on the target host when the tool starts, not here.
+    auto it = std::find(kaddr_symbols_.begin(), kaddr_symbols_.end(), n.args[0]->str);
+    n.id = static_cast<int>(it - kaddr_symbols_.begin());
+    if (it == kaddr_symbols_.end()) kaddr_symbols_.push_back(n.args[0]->str);
+    n.type = make_int(8, false);
+    return;
+  }
   if (f == "join") {
     if (!want_args(1, 2)) return;
     for (auto &a : n.args) check_expr(*a);
@@ -1445,6 +1467,8 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->print_values = std::move(print_values_);
   out->time_formats = std::move(time_formats_);
   out->max_positional = max_positional_;
+  out->string_positionals = string_positionals_;
+  out->kaddr_symbols = kaddr_symbols_;
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

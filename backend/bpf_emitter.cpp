@@ -75,6 +75,9 @@ class BpfEmitter {
   void call_stmt(const Node &n);
   void format_call(const Node &n);
   void line_directive(const Location &loc);
+  void for_map(const Node &n);
+  void check_not_outer(const Node &var);
+  bool in_callback() const { return std::find(loops_.begin(), loops_.end(), Loop::Callback) != loops_.end(); }
 
   // ---- expressions ----
   std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
@@ -86,6 +89,8 @@ class BpfEmitter {
   std::string key_of(const Node &map);  // builds the key, returns its lvalue
   std::string temp(const Type &t, const std::string &prefix = "_t");
   std::string var_name(const std::string &var) const;
+  const FieldInfo *args_field(const std::string &name) const;
+  std::string args_member(const std::string &name) const;
   std::string pointer_c_type(const Type &t);
   std::string cast_to(const Type &t, const std::string &e);
   [[noreturn]] void unsupported(const Location &loc, const std::string &what) { throw Unsupported{loc, what}; }
@@ -102,9 +107,26 @@ class BpfEmitter {
   bool needs_scratch_ = false;
   std::set<int> declared_vars_;
   std::map<int, std::string> var_lvalue_;  // memory-valued variables: their storage
+  enum class Loop { C, Callback };
+  std::vector<Loop> loops_;                 // enclosing loops, innermost last
+  std::set<int> outer_vars_;                // variables of the probe outside a for-map callback
+  std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
+  int callback_count_ = 0;
 };
 
 // ------------------------------------------------------------ utilities --
+
+const FieldInfo *BpfEmitter::args_field(const std::string &name) const {
+  for (const auto &f : info_->args.fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// The C member of a tracepoint argument: `__data_loc_filename`, `ent.pid`.
+std::string BpfEmitter::args_member(const std::string &name) const {
+  const FieldInfo *f = args_field(name);
+  return f && !f->c_name.empty() ? f->c_name : name;
+}
 
 std::string BpfEmitter::var_name(const std::string &var) const {
   std::string n = var.substr(1);
@@ -230,6 +252,8 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
   f.raw(inner.str());
   f.line("\treturn 0;");
   f.line("}");
+  for (auto &cb : callbacks_) functions_.push_back(cb);
+  callbacks_.clear();
   functions_.push_back(f.str());
 }
 
@@ -290,7 +314,9 @@ void BpfEmitter::stmt(const Node &n) {
     }
     case NodeKind::While:
       body_.open("while (" + expr(*n.cond) + ")");
+      loops_.push_back(Loop::C);
       block(n.body);
+      loops_.pop_back();
       body_.close();
       return;
     case NodeKind::ForRange: {
@@ -299,19 +325,23 @@ void BpfEmitter::stmt(const Node &n) {
       body_.open("for (__s64 " + v + " = " + expr(*n.cond) + ", _end" + std::to_string(tmp_) + " = " +
                  expr(*n.rhs) + "; " + v + " < _end" + std::to_string(tmp_) + "; " + v + "++)");
       tmp_++;
+      loops_.push_back(Loop::C);
       block(n.body);
+      loops_.pop_back();
       body_.close();
       return;
     }
     case NodeKind::Break:
-      body_.line("break;");
+      body_.line(loops_.back() == Loop::Callback ? "return 1;" : "break;");
       return;
     case NodeKind::Continue:
-      body_.line("continue;");
+      body_.line(loops_.back() == Loop::Callback ? "return 0;" : "continue;");
       return;
     case NodeKind::Return:
-      body_.line("return 0;");
+      body_.line(in_callback() ? "return 1;" : "return 0;");
       return;
+    case NodeKind::ForMap:
+      return for_map(n);
     case NodeKind::Block:
       body_.open("");
       block(n.body);
@@ -324,6 +354,7 @@ void BpfEmitter::stmt(const Node &n) {
 
 void BpfEmitter::assign(const Node &n) {
   const Node &v = *n.lhs;
+  check_not_outer(v);
   std::string name = var_name(v.name);
   bool first = !declared_vars_.count(v.id);
   if (is_memory(v.type)) {
@@ -461,6 +492,65 @@ void BpfEmitter::aggregate(const Node &target, const Node &call) {
       unsupported(call.loc, call.name + "()");
   }
   body_.close();
+}
+
+void BpfEmitter::check_not_outer(const Node &var) {
+  if (in_callback() && outer_vars_.count(var.id))
+    unsupported(var.loc, "using " + var.name + " (declared outside the loop) inside a for loop over a map");
+}
+
+// `for ($kv : @m) { ... }`: the body becomes a bpf_for_each_map_elem()
+// callback; $kv is the (key, value) tuple of each element.
+void BpfEmitter::for_map(const Node &n) {
+  const MapInfo &m = *prog_.find_map(n.rhs->name);
+  std::string cb = "for_each_" + std::to_string(info_->probe->id) + "_" + std::to_string(callback_count_++);
+  // The callback is a separate BPF function with its own locals.
+  CWriter saved_body;
+  std::swap(body_, saved_body);
+  auto saved_declared = declared_vars_;
+  auto saved_lvalues = var_lvalue_;
+  auto saved_outer = outer_vars_;
+  bool saved_scratch = needs_scratch_;
+  uint32_t saved_used = scratch_used_;
+  outer_vars_.insert(declared_vars_.begin(), declared_vars_.end());
+  declared_vars_.clear();
+  needs_scratch_ = false;
+  scratch_used_ = 0;
+  body_.indent();
+
+  const Node &kv = *n.lhs;
+  std::string lv = temp(kv.type, var_name(kv.name) + "_");
+  var_lvalue_[kv.id] = lv;
+  declared_vars_.insert(kv.id);
+  outer_vars_.erase(kv.id);
+  body_.line("__builtin_memcpy(&" + lv + ".f0, key, sizeof(" + lv + ".f0));");
+  body_.line("__builtin_memcpy(&" + lv + ".f1, value, sizeof(" + lv + ".f1));");
+  loops_.push_back(Loop::Callback);
+  block(n.body);
+  loops_.pop_back();
+
+  CWriter f;
+  f.line("static long " + cb + "(struct bpf_map *map, void *key, void *value, void *data)");
+  f.line("{");
+  if (needs_scratch_) {
+    f.line("\t__u32 _zero = 0;");
+    f.line("\tchar *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
+    f.line("");
+    f.line("\tif (!_scratch)");
+    f.line("\t\treturn 1;");
+  }
+  f.raw(body_.str());
+  f.line("\treturn 0;");
+  f.line("}");
+  callbacks_.push_back(f.str());
+
+  std::swap(body_, saved_body);
+  declared_vars_ = saved_declared;
+  var_lvalue_ = saved_lvalues;
+  outer_vars_ = saved_outer;
+  needs_scratch_ = saved_scratch;
+  scratch_used_ = saved_used;
+  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", NULL, 0);");
 }
 
 // Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
@@ -694,11 +784,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
     case NodeKind::Field:
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
-          body_.line("bpf_probe_read_kernel_str(&" + dest + ", sizeof(" + dest + "), (char *)ctx + (ctx->" + n.name +
+          body_.line("bpf_probe_read_kernel_str(&" + dest + ", sizeof(" + dest + "), (char *)ctx + (ctx->" + args_member(n.name) +
                      " & 0xffff));");
         } else {
           body_.line("bpf_probe_read_kernel(&" + dest + ", " + std::to_string(std::min(t.size, dt.size)) +
-                     ", &ctx->" + n.name + ");");
+                     ", &ctx->" + args_member(n.name) + ");");
         }
         return;
       }
@@ -774,7 +864,7 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
   if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
   if (b == "retval") {
-    if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(info_->args.fields.size()) + "]";
+    if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(info_->args.return_index) + "]";
     return "(__s64)" + retval_expression(ap_->provider);
   }
   if (b == "func") return "bpf_get_func_ip(ctx)";
@@ -795,7 +885,7 @@ std::string BpfEmitter::builtin(const Node &n) {
 // pointer is a CO-RE relocation.
 std::string BpfEmitter::field(const Node &n) {
   const Node &obj = *n.lhs;
-  if (obj.type.kind == TypeKind::Struct && obj.type.name == "args") return "ctx->" + n.name;
+  if (obj.type.kind == TypeKind::Struct && obj.type.name == "args") return "ctx->" + args_member(n.name);
   if (obj.type.kind == TypeKind::Struct && obj.kind == NodeKind::Field) return field(obj) + "." + n.name;
   return "(" + expr(obj) + ")->" + n.name;
 }
@@ -818,6 +908,8 @@ std::string BpfEmitter::call_expr(const Node &n) {
   }
   if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
   if (f == "kaddr") return "bt_kaddr_" + std::to_string(n.id);
+  if (f == "len" && n.args[0]->kind == NodeKind::Map)
+    return "bt_map_len(&" + map_symbol(n.args[0]->name) + ")";
   if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";
   if (f == "strncmp") {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
@@ -849,6 +941,7 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.name == "#") return "bt_num_args";
       return "bt_arg_" + std::to_string(n.ival);
     case NodeKind::Variable:
+      check_not_outer(n);
       if (is_memory(n.type)) return var_lvalue_[n.id];
       if (n.type.kind == TypeKind::Pointer) return cast_to(n.type, var_name(n.name));
       return var_name(n.name);
@@ -932,8 +1025,8 @@ std::string BpfEmitter::expr(const Node &n) {
     case NodeKind::Field: {
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args" &&
           (ap_->provider == "fentry" || ap_->provider == "fexit" || ap_->provider == "rawtracepoint")) {
-        size_t i = 0;
-        while (i < info_->args.fields.size() && info_->args.fields[i].name != n.name) i++;
+        const FieldInfo *f = args_field(n.name);
+        int i = f ? f->arg_index : 0;
         std::string raw = ap_->provider == "rawtracepoint" ? "ctx->args[" + std::to_string(i) + "]"
                                                            : "ctx[" + std::to_string(i) + "]";
         return cast_to(n.type, raw);
@@ -945,7 +1038,7 @@ std::string BpfEmitter::expr(const Node &n) {
           emit_into(n, t, n.type);
           return t;
         }
-        return cast_to(n.type, "ctx->" + n.name);
+        return cast_to(n.type, "ctx->" + args_member(n.name));
       }
       if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple)
         return expr(*n.lhs) + "." + n.name;
@@ -1012,8 +1105,10 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   for (const auto &d : prog_.program->c_definitions) c.raw(d.text + "\n");
   c.line("#include \"tool.h\"");
   c.line();
+  std::set<std::string> args_structs;
   for (const auto &info : prog_.probes)
-    if (info.args_loaded && !info.args.c_definition.empty()) c.raw(info.args.c_definition + "\n");
+    if (info.args_loaded && !info.args.c_definition.empty() && args_structs.insert(info.args.c_struct_name).second)
+      c.raw(info.args.c_definition + "\n");
   if (prog_.uses_kstack) {
     c.open("struct");
     c.line("__uint(type, BPF_MAP_TYPE_STACK_TRACE);");

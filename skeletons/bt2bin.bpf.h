@@ -119,6 +119,21 @@ static __always_inline __s64 bt_percpu_sum(void *map, const void *key)
 	return total;
 }
 
+static long bt_count_elem(void *map, const void *key, void *value, void *count)
+{
+	(*(__u64 *)count)++;
+	return 0;
+}
+
+/* len(@m): the number of elements, counted with bpf_for_each_map_elem(). */
+static __always_inline __s64 bt_map_len(void *map)
+{
+	__u64 count = 0;
+
+	bpf_for_each_map_elem(map, bt_count_elem, &count, 0);
+	return count;
+}
+
 /* bpftrace's string ==: compare up to the first NUL within n bytes. */
 static __always_inline int bt_streq(const char *a, const char *b, __u32 n)
 {

@@ -112,6 +112,7 @@ class BpfEmitter {
   std::set<int> outer_vars_;                // variables of the probe outside a for-map callback
   std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
   int callback_count_ = 0;
+  bool uses_probe_names_ = false;
 };
 
 // ------------------------------------------------------------ utilities --
@@ -714,6 +715,19 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line("bpf_get_current_comm(&" + dest + ", " + std::to_string(std::min<uint32_t>(16, dt.size)) + ");");
         return;
       }
+      if (n.name == "probe" && ap_->need_expansion) {
+        // Wildcard: the runtime names each attach point under its cookie.
+        uses_probe_names_ = true;
+        body_.open("");
+        body_.line("__u32 _index = bpf_get_attach_cookie(ctx);");
+        body_.line("const char *_name = bpf_map_lookup_elem(&probe_names, &_index);");
+        body_.line("");
+        body_.line("if (_name)");
+        body_.line("\tbpf_probe_read_kernel(&" + dest + ", " + std::to_string(std::min<uint32_t>(64, dt.size)) +
+                   ", _name);");
+        body_.close();
+        return;
+      }
       if (n.name == "probe") {
         Node lit(NodeKind::String, n.loc);
         lit.str = ap_->name();
@@ -1125,6 +1139,16 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("__uint(key_size, sizeof(__u32));");
     c.line("__uint(value_size, 127 * sizeof(__u64));");
     c.close(" ustack_map SEC(\".maps\");");
+    c.line();
+  }
+  if (uses_probe_names_) {
+    c.line("/* `probe` of wildcard attach points, by attach cookie (filled by the runtime). */");
+    c.open("struct");
+    c.line("__uint(type, BPF_MAP_TYPE_ARRAY);");
+    c.line("__uint(max_entries, 4096);");
+    c.line("__type(key, __u32);");
+    c.line("__type(value, char[64]);");
+    c.close(" probe_names SEC(\".maps\");");
     c.line();
   }
   if (scratch_max_ > 0) {

@@ -95,7 +95,7 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
   r.attached++;
 }
 
-void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p) {
+void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer) {
   std::vector<std::pair<std::string, std::string>> events;
   if (p.wildcard) {
     for (const auto &m : match_probes("tracepoint", p.target, "", p.func)) events.push_back({m.target, m.func});
@@ -107,7 +107,9 @@ void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p) {
     events.push_back({p.target, p.func});
   }
   for (const auto &[cat, ev] : events) {
-    bpf_link *link = bpf_program__attach_tracepoint(prog, cat.c_str(), ev.c_str());
+    LIBBPF_OPTS(bpf_tracepoint_opts, opts);
+    opts.bpf_cookie = namer.name("tracepoint:" + cat + ":" + ev);
+    bpf_link *link = bpf_program__attach_tracepoint_opts(prog, cat.c_str(), ev.c_str(), &opts);
     if (!link && errno == ENOENT) {
       r.error = "tracepoint not found: " + cat + ":" + ev;
       return;
@@ -118,13 +120,23 @@ void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p) {
 
 }  // namespace
 
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid) {
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
   AttachResult r;
   std::string provider = p.provider;
   if (provider == "tracepoint") {
-    attach_tracepoint(r, prog, p);
+    attach_tracepoint(r, prog, p, namer);
   } else if (provider == "rawtracepoint") {
     add_link(r, bpf_program__attach_raw_tracepoint(prog, p.func), p.display);
+  } else if ((provider == "kprobe" || provider == "kretprobe") && p.wildcard) {
+    auto matches = match_probes(provider, p.target, "", p.func);
+    if (matches.empty()) r.error = std::string("no kernel functions match ") + p.display;
+    for (const auto &m : matches) {
+      LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = namer.name(provider + ":" + m.func),
+                  .retprobe = provider == "kretprobe");
+      bpf_link *link = bpf_program__attach_kprobe_opts(prog, m.func.c_str(), &opts);
+      if (link) add_link(r, link, m.func);
+    }
+    if (r.attached == 0 && r.error.empty()) r.error = std::string(p.display) + ": " + errno_text(errno);
   } else if (provider == "kprobe" || provider == "kretprobe") {
     LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = provider == "kretprobe");
     bpf_link *link = bpf_program__attach_kprobe_opts(prog, p.func, &opts);

@@ -4,6 +4,7 @@
 // Wildcards are expanded here, on the host the tool runs on.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,20 @@ struct AttachResult {
   std::string error;   // one line, naming the probe, when nothing attached
 };
 
+// Numbers the concrete attach points of wildcard probes: each gets a BPF
+// attach cookie that indexes the `probe` names the tool records.
+struct ProbeNamer {
+  uint64_t next = 0;
+  std::function<void(uint64_t cookie, const std::string &name)> record;
+  uint64_t name(const std::string &probe_name) {
+    if (record) record(next, probe_name);
+    return next++;
+  }
+};
+
 // Attaches `prog` at `probe`; -p PID (`pid` != 0) restricts user probes and
 // perf events to that process.
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, int pid);
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, int pid, ProbeNamer &namer);
 
 // Runs a BEGIN/END style program once with BPF_PROG_TEST_RUN.
 bool run_once(bpf_program *prog, std::string &error);

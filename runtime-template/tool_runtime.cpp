@@ -237,6 +237,17 @@ class Tool {
 
 bool Tool::attach_all() {
   int count = 0;
+  ProbeNamer namer;
+  bpf_map *names = bpf_object__find_map_by_name(obj_, "probe_names");
+  if (names) {
+    int fd = bpf_map__fd(names);
+    namer.record = [fd](uint64_t cookie, const std::string &name) {
+      char value[64] = {};
+      strncpy(value, name.c_str(), sizeof value - 1);
+      uint32_t key = static_cast<uint32_t>(cookie);
+      bpf_map_update_elem(fd, &key, value, BPF_ANY);
+    };
+  }
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
     std::string provider = p.provider;
@@ -245,7 +256,7 @@ bool Tool::attach_all() {
       continue;
     }
     bpf_program *prog = program(p);
-    AttachResult r = attach_probe(prog, p, o_.pid);
+    AttachResult r = attach_probe(prog, p, o_.pid, namer);
     if (!r.error.empty() && r.attached == 0) {
       std::string policy = d_.missing_probes;
       if (policy == "ignore") continue;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency of bt2bin from Debian 12's archive.
+# Installs every build, test and benchmark dependency of bt2bin from Debian 12's archive
+# (test harnesses: python3, qemu/busybox/cpio for the kernel matrix; bench: bpftrace, time).
 # Idempotent: when everything is present it prints nothing and touches nothing.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   doctest-dev dwarves systemtap-sdt-dev
   bpftrace
   qemu-system-x86 busybox-static cpio
+  python3 time util-linux gzip
 )
 
 missing=()

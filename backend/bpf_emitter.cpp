@@ -89,6 +89,14 @@ class BpfEmitter {
   std::string key_of(const Node &map);  // builds the key, returns its lvalue
   std::string temp(const Type &t, const std::string &prefix = "_t");
   std::string var_name(const std::string &var) const;
+  struct CoreChain {
+    std::string base;                    // typed pointer expression
+    std::vector<std::string> accessors;  // one per dereference
+  };
+  CoreChain core_chain(const Node &field);
+  std::string core_read_args(const CoreChain &c);
+  void zero(const std::string &lvalue);
+  std::map<std::string, uint32_t> temp_sizes_;  // bytes of each memory temporary
   const FieldInfo *args_field(const std::string &name) const;
   std::string args_member(const std::string &name) const;
   std::string pointer_c_type(const Type &t);
@@ -113,6 +121,7 @@ class BpfEmitter {
   std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
+  uint32_t zeros_size_ = 0;  // size of bt_zeros, the source for zeroing big values
 };
 
 // ------------------------------------------------------------ utilities --
@@ -158,6 +167,7 @@ std::string BpfEmitter::temp(const Type &t, const std::string &prefix) {
   std::string name = prefix + std::to_string(tmp_++);
   if (t.size <= prog_.config.on_stack_limit || !is_memory(t)) {
     body_.line(types_.decl(t, name) + ";");
+    temp_sizes_[name] = t.size;
     return name;
   }
   needs_scratch_ = true;
@@ -166,6 +176,7 @@ std::string BpfEmitter::temp(const Type &t, const std::string &prefix) {
   scratch_max_ = std::max(scratch_max_, scratch_used_);
   std::string ptr = types_.decl(t, "(*" + name + ")");
   body_.line(ptr + " = (void *)(_scratch + " + std::to_string(off) + ");");
+  temp_sizes_["(*" + name + ")"] = t.size;
   return "(*" + name + ")";
 }
 
@@ -285,7 +296,7 @@ void BpfEmitter::stmt(const Node &n) {
       if (is_memory(v.type)) {
         std::string lv = temp(v.type, name + "_");
         var_lvalue_[v.id] = lv;
-        body_.line("__builtin_memset(&" + lv + ", 0, sizeof(" + lv + "));");
+        zero(lv);
         if (n.rhs) emit_into(*n.rhs, lv, v.type);
       } else {
         body_.line(types_.decl(v.type, name) + " = " + (n.rhs ? cast_to(v.type, expr(*n.rhs)) : "0") + ";");
@@ -364,7 +375,7 @@ void BpfEmitter::assign(const Node &n) {
       declared_vars_.insert(v.id);
     }
     const std::string &lv = var_lvalue_[v.id];
-    body_.line("__builtin_memset(&" + lv + ", 0, sizeof(" + lv + "));");
+    zero(lv);
     emit_into(*n.rhs, lv, v.type);
     return;
   }
@@ -408,7 +419,7 @@ void BpfEmitter::map_assign(const Node &n) {
   std::string val;
   if (is_memory(m.value)) {
     val = temp(m.value, "_val");
-    body_.line("__builtin_memset(&" + val + ", 0, sizeof(" + val + "));");
+    zero(val);
     emit_into(rhs, val, m.value);
   } else {
     val = "_val";
@@ -438,7 +449,7 @@ void BpfEmitter::aggregate(const Node &target, const Node &call) {
     } else {
       Type kt = make_tuple({m.key, make_int(8, false)});
       key = temp(kt, "_key");
-      body_.line("__builtin_memset(&" + key + ", 0, sizeof(" + key + "));");
+      zero(key);
       if (target.args.size() == 1 && !is_memory(m.key))
         body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
       else if (target.args.size() == 1)
@@ -568,7 +579,7 @@ std::string BpfEmitter::key_of(const Node &map) {
     return k;
   }
   std::string k = temp(m.key, "_key");
-  body_.line("__builtin_memset(&" + k + ", 0, sizeof(" + k + "));");
+  zero(k);
   if (map.args.size() == 1) {
     emit_into(*map.args[0], k, m.key);
   } else {
@@ -807,8 +818,8 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         return;
       }
       if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
-        body_.line("bpf_core_read(&" + dest + ", " + std::to_string(std::min(t.size, dt.size)) + ", &" +
-                   field(n) + ");");
+        const char *macro = t.kind == TypeKind::String ? "BPF_CORE_READ_STR_INTO" : "BPF_CORE_READ_INTO";
+        body_.line(std::string(macro) + "(&" + dest + ", " + core_read_args(core_chain(n)) + ");");
         return;
       }
       break;
@@ -887,7 +898,7 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
   if (is_memory(n.type)) {
     std::string t = temp(n.type);
-    body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+    zero(t);
     emit_into(n, t, n.type);
     return t;
   }
@@ -902,6 +913,45 @@ std::string BpfEmitter::field(const Node &n) {
   if (obj.type.kind == TypeKind::Struct && obj.type.name == "args") return "ctx->" + args_member(n.name);
   if (obj.type.kind == TypeKind::Struct && obj.kind == NodeKind::Field) return field(obj) + "." + n.name;
   return "(" + expr(obj) + ")->" + n.name;
+}
+
+static bool is_kernel_field(const Node &n) {
+  if (n.kind != NodeKind::Field) return false;
+  const Type &t = n.lhs->type;
+  return !(t.kind == TypeKind::Struct && t.name == "args") && t.kind != TypeKind::Record &&
+         t.kind != TypeKind::Tuple;
+}
+
+// `t->real_parent->tgid` as BPF_CORE_READ(t, real_parent, tgid): a pointer
+// chain becomes one CO-RE read with one accessor per dereference; embedded
+// structs join their member names with '.'.
+BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
+  const Node &obj = *n.lhs;
+  if (is_kernel_field(obj) && (obj.type.kind == TypeKind::Struct || obj.type.kind == TypeKind::Pointer)) {
+    CoreChain c = core_chain(obj);
+    if (obj.type.kind == TypeKind::Struct) c.accessors.back() += "." + n.name;
+    else c.accessors.push_back(n.name);
+    return c;
+  }
+  return {expr(obj), {n.name}};
+}
+
+std::string BpfEmitter::core_read_args(const CoreChain &c) {
+  std::string s = c.base;
+  for (const auto &a : c.accessors) s += ", " + a;
+  return s;
+}
+
+// Zeroes `size` bytes at `lvalue`; big objects are cleared by copying from a
+// zero-filled global, because clang turns a large memset into a libcall.
+void BpfEmitter::zero(const std::string &lvalue) {
+  uint32_t size = temp_sizes_.count(lvalue) ? temp_sizes_[lvalue] : 0;
+  if (size <= 128) {
+    body_.line("__builtin_memset(&" + lvalue + ", 0, sizeof(" + lvalue + "));");
+    return;
+  }
+  zeros_size_ = std::max(zeros_size_, size);
+  body_.line("bpf_probe_read_kernel(&" + lvalue + ", sizeof(" + lvalue + "), bt_zeros);");
 }
 
 std::string BpfEmitter::call_expr(const Node &n) {
@@ -930,7 +980,7 @@ std::string BpfEmitter::call_expr(const Node &n) {
   }
   if (is_memory(n.type)) {
     std::string t = temp(n.type);
-    body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+    zero(t);
     emit_into(n, t, n.type);
     return t;
   }
@@ -1027,7 +1077,7 @@ std::string BpfEmitter::expr(const Node &n) {
     case NodeKind::Ternary: {
       if (is_memory(n.type)) {
         std::string t = temp(n.type);
-        body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+        zero(t);
         emit_into(n, t, n.type);
         return t;
       }
@@ -1048,7 +1098,7 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (is_memory(n.type)) {
           std::string t = temp(n.type);
-          body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+          zero(t);
           emit_into(n, t, n.type);
           return t;
         }
@@ -1058,12 +1108,13 @@ std::string BpfEmitter::expr(const Node &n) {
         return expr(*n.lhs) + "." + n.name;
       if (is_memory(n.type)) {
         std::string t = temp(n.type);
-        body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+        zero(t);
         emit_into(n, t, n.type);
         return t;
       }
-      std::string path = field(n);
-      return cast_to(n.type, "({ typeof(" + path + ") _f; bpf_core_read(&_f, sizeof(_f), &" + path + "); _f; })");
+      if (n.type.kind == TypeKind::Struct)
+        unsupported(n.loc, "using a whole struct value");
+      return cast_to(n.type, "BPF_CORE_READ(" + core_read_args(core_chain(n)) + ")");
     }
     case NodeKind::TupleIndex:
       return expr(*n.lhs) + ".f" + std::to_string(n.ival);
@@ -1084,7 +1135,7 @@ std::string BpfEmitter::expr(const Node &n) {
     case NodeKind::Tuple:
     case NodeKind::Record: {
       std::string t = temp(n.type, "_tuple");
-      body_.line("__builtin_memset(&" + t + ", 0, sizeof(" + t + "));");
+      zero(t);
       emit_into(n, t, n.type);
       return t;
     }
@@ -1119,6 +1170,8 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   for (const auto &d : prog_.program->c_definitions) c.raw(d.text + "\n");
   c.line("#include \"tool.h\"");
   c.line();
+  if (zeros_size_)
+    c.line("static const char bt_zeros[" + std::to_string((zeros_size_ + 7) & ~7u) + "];");
   std::set<std::string> args_structs;
   for (const auto &info : prog_.probes)
     if (info.args_loaded && !info.args.c_definition.empty() && args_structs.insert(info.args.c_struct_name).second)

@@ -139,6 +139,8 @@ struct MacroDef {
   std::string name;
   std::vector<std::string> params;   // "$v", "@m" or bare identifiers
   std::vector<NodePtr> body;
+  NodePtr value;                     // final expression written without ';' (the
+                                     // macro's value, as in a block expression), or null
 };
 
 struct FnParam {

@@ -369,9 +369,8 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
   info.vars.clear();
   provider_.clear();
   for (auto &ap : probe.attach_points) {
-    if (!final_walk_ || ap.provider.empty()) {
-      if (!parse_attach_point(ap, diags_)) failed_ = true;
-    }
+    // Parsed once, in the first walk; it reports its own diagnostics.
+    if (!final_walk_ && !parse_attach_point(ap, diags_)) failed_ = true;
     if (provider_.empty()) provider_ = ap.provider;
     if (ap.provider == "begin") info.is_begin = true;
     if (ap.provider == "end") info.is_end = true;

@@ -933,7 +933,16 @@ BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
     else c.accessors.push_back(n.name);
     return c;
   }
-  return {expr(obj), {n.name}};
+  // The base pointer goes into a local first: CO-RE reads cannot nest (the
+  // base may itself be a CO-RE read, e.g. PT_REGS_PARM1_CORE).
+  std::string base = expr(obj);
+  if (obj.kind != NodeKind::Variable) {
+    std::string local = "_ptr" + std::to_string(tmp_++);
+    body_.line(pointer_c_type(obj.type.kind == TypeKind::Pointer ? obj.type : make_pointer(obj.type)) + local +
+               " = " + base + ";");
+    base = local;
+  }
+  return {base, {n.name}};
 }
 
 std::string BpfEmitter::core_read_args(const CoreChain &c) {

@@ -99,13 +99,16 @@ std::string CTypes::tuple_struct(const Type &t) {
   std::string shape = t.to_string();
   auto it = tuple_names_.find(shape);
   if (it != tuple_names_.end()) return it->second;
+  // Member declarations first: they define (and number) nested tuples.
+  std::vector<std::string> members;
+  for (size_t i = 0; i < t.fields.size(); i++) {
+    std::string field = t.kind == TypeKind::Tuple ? "f" + std::to_string(i) : t.fields[i].name;
+    members.push_back(decl(*t.fields[i].type, field));
+  }
   std::string sname = std::string(t.kind == TypeKind::Tuple ? "struct tuple_" : "struct record_") +
                       std::to_string(tuple_names_.size());
   std::string def = sname + " {\n";
-  for (size_t i = 0; i < t.fields.size(); i++) {
-    std::string field = t.kind == TypeKind::Tuple ? "f" + std::to_string(i) : t.fields[i].name;
-    def += "\t" + decl(*t.fields[i].type, field) + ";\n";
-  }
+  for (const auto &m : members) def += "\t" + m + ";\n";
   def += "};\n";
   tuple_names_[shape] = sname;
   definitions_.push_back(def);

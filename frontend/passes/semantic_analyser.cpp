@@ -33,7 +33,6 @@ TypeKind aggregation_kind(const std::string &f) {
   return kinds.at(f);
 }
 
-Type int64_like(const Type &t) { return make_int(8, t.is_signed || t.kind == TypeKind::Bool); }
 
 // The type a value has once stored in a variable, map or record.
 Type storage_type(const Type &t) {

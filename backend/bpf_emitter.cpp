@@ -89,6 +89,10 @@ class BpfEmitter {
   std::string key_of(const Node &map);  // builds the key, returns its lvalue
   std::string temp(const Type &t, const std::string &prefix = "_t");
   std::string var_name(const std::string &var) const;
+  // Whether memory behind a pointer of type `t` is read with the user helpers.
+  bool reads_user(const Type &t) const {
+    return t.user_space || ap_->provider == "uprobe" || ap_->provider == "uretprobe" || ap_->provider == "usdt";
+  }
   struct CoreChain {
     std::string base;                    // typed pointer expression
     std::vector<std::string> accessors;  // one per dereference
@@ -784,10 +788,28 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
           emit_into(p, dest, dt);
           return;
         }
-        bool user = p.type.user_space || ap_->provider == "uprobe" || ap_->provider == "uretprobe" ||
-                    ap_->provider == "usdt";
+        bool user = reads_user(p.type);
         body_.line(std::string(user ? "bpf_probe_read_user_str" : "bpf_probe_read_kernel_str") + "(&" + dest +
                    ", " + len + ", (const void *)(" + expr(p) + "));");
+        return;
+      }
+      if (n.name == "ntop") {
+        const Node &addr = *n.args.back();
+        std::string af = n.args.size() == 2 ? expr(*n.args[0])
+                         : addr.type.is_integer() || addr.type.size == 4 ? "2" : "10";
+        body_.line(dest + ".af = " + af + ";");
+        if (addr.type.is_integer())
+          body_.line("*(__u32 *)" + dest + ".addr = (__u32)(" + expr(addr) + ");");
+        else
+          emit_into(addr, dest + ".addr", make_simple(TypeKind::Array, 16));
+        return;
+      }
+      if (n.name == "macaddr") {
+        const Node &p = *n.args[0];
+        if (p.type.kind == TypeKind::Pointer)
+          body_.line("bpf_probe_read_kernel(&" + dest + ", 6, (const void *)(" + expr(p) + "));");
+        else
+          emit_into(p, dest, make_simple(TypeKind::Array, 6));
         return;
       }
       if (n.name == "usym") {
@@ -981,6 +1003,16 @@ std::string BpfEmitter::call_expr(const Node &n) {
   }
   if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
   if (f == "kaddr") return "bt_kaddr_" + std::to_string(n.id);
+  if (f == "uaddr") {
+    std::string id = std::to_string(n.id);
+    return "(bt_uaddr_" + id + " + (bt_uaddr_bias_" + id + " ? PT_REGS_IP_CORE(ctx) - bt_uaddr_bias_" + id +
+           " : 0))";
+  }
+  if (f == "reg") {
+    std::string r = n.args[0]->str == "pc" ? "ip" : n.args[0]->str;
+    return "BPF_CORE_READ(ctx, " + r + ")";
+  }
+  if (f == "strftime" || f == "strerror") return "(__u64)(" + expr(*n.args[1 - (f == "strerror")]) + ")";
   if (f == "len" && n.args[0]->kind == NodeKind::Map)
     return "bt_map_len(&" + map_symbol(n.args[0]->name) + ")";
   if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";
@@ -1027,7 +1059,8 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.op == "*") {
         std::string tmp = "_d" + std::to_string(tmp_++);
         body_.line(types_.decl(n.type, tmp) + " = 0;");
-        body_.line("bpf_probe_read_kernel(&" + tmp + ", sizeof(" + tmp + "), (const void *)(" + e + "));");
+        body_.line(std::string(reads_user(n.lhs->type) ? "bpf_probe_read_user" : "bpf_probe_read_kernel") + "(&" +
+                   tmp + ", sizeof(" + tmp + "), (const void *)(" + e + "));");
         return tmp;
       }
       if (n.op == "&") return "((__u64)&" + e + ")";
@@ -1133,7 +1166,8 @@ std::string BpfEmitter::expr(const Node &n) {
       if (t.kind == TypeKind::Pointer) {
         std::string tmp = "_d" + std::to_string(tmp_++);
         body_.line(types_.decl(n.type, tmp) + " = 0;");
-        body_.line("bpf_probe_read_kernel(&" + tmp + ", sizeof(" + tmp + "), (const void *)(" + base + " + (" +
+        body_.line(std::string(reads_user(t) ? "bpf_probe_read_user" : "bpf_probe_read_kernel") + "(&" + tmp +
+                   ", sizeof(" + tmp + "), (const void *)(" + base + " + (" +
                    expr(*n.rhs) + ")));");
         return tmp;
       }
@@ -1228,6 +1262,11 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   c.line("const volatile __u64 bt_num_args = 0;");
   for (int i : prog_.string_positionals)
     c.line("const volatile char bt_str_arg_" + std::to_string(i) + "[256] = {};");
+  for (size_t i = 0; i < prog_.uaddr_symbols.size(); i++) {
+    c.line("const volatile __u64 bt_uaddr_" + std::to_string(i) + " = 0;  /* uaddr(\"" +
+           prog_.uaddr_symbols[i].symbol + "\") */");
+    c.line("const volatile __u64 bt_uaddr_bias_" + std::to_string(i) + " = 0;");
+  }
   for (size_t i = 0; i < prog_.kaddr_symbols.size(); i++)
     c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
   c.line();

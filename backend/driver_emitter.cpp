@@ -95,7 +95,8 @@ class ValueDescWriter {
     w_.line("\t.names = " + names + ",");
     w_.line("\t.elem = " + elem + ",");
     w_.line("\t.count = " + std::to_string(t.count) + ",");
-    if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack) && !t.name.empty())
+    if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack || t.kind == TypeKind::Timestamp) &&
+        !t.name.empty())
       w_.line("\t.format = " + c_string_literal(t.name) + ",");
     w_.line("};");
     names_[key] = name;
@@ -283,6 +284,13 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   for (size_t i = 0; i < prog.kaddr_symbols.size(); i++)
     w.line("\t\tskel->rodata->bt_kaddr_" + std::to_string(i) + " = resolve_kaddr(" +
            c_string_literal(prog.kaddr_symbols[i]) + ");");
+  for (size_t i = 0; i < prog.uaddr_symbols.size(); i++) {
+    const auto &u = prog.uaddr_symbols[i];
+    std::string id = std::to_string(i);
+    w.line("\t\tresolve_uaddr(" + c_string_literal(u.binary) + ", " + c_string_literal(u.symbol) + ", " +
+           c_string_literal(u.probe_func) + ", &skel->rodata->bt_uaddr_" + id + ", &skel->rodata->bt_uaddr_bias_" +
+           id + ");");
+  }
   w.line("\t};");
   w.line("\tops.load = [&] { return tool_bpf__load(skel); };");
   w.line("\tops.destroy = [&] { tool_bpf__destroy(skel); };");

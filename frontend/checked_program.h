@@ -67,6 +67,15 @@ struct ProbeInfo {
   ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes
 };
 
+// uaddr("sym") in a probe on `binary`. For PIE binaries the load bias is
+// found in BPF from the probed function's address (`probe_func`).
+struct UaddrSymbol {
+  std::string binary;
+  std::string symbol;
+  std::string probe_func;
+  bool operator==(const UaddrSymbol &) const = default;
+};
+
 struct Config {
   uint64_t max_strlen = 1024;
   uint64_t max_map_keys = 4096;
@@ -93,6 +102,7 @@ struct CheckedProgram {
   int max_positional = 0;
   std::set<int> string_positionals;          // $N used as str($N)
   std::vector<std::string> kaddr_symbols;    // kaddr("sym"), by id: resolved at tool start
+  std::vector<UaddrSymbol> uaddr_symbols;    // uaddr("sym"), by id: resolved at tool start
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

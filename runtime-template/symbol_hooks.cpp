@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <time.h>
+
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -91,6 +93,12 @@ void install_symbol_hooks(FormatContext &ctx, bpf_object *obj, const char *stack
     return stack_frames(ips, n, syms, fmt);
   };
   ctx.username = username_of;
+  // nsecs counts from boot (CLOCK_BOOTTIME); strftime() wants wall time.
+  timespec boot, real;
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  clock_gettime(CLOCK_REALTIME, &real);
+  int64_t offset = (static_cast<int64_t>(real.tv_sec) - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
+  ctx.timestamp_to_epoch_ns = [offset](uint64_t ns) { return static_cast<uint64_t>(static_cast<int64_t>(ns) + offset); };
 }
 
 }  // namespace bt2bin::rt

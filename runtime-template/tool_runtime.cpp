@@ -20,6 +20,7 @@
 
 #include "runtime-template/attach.h"
 #include "runtime-template/ksyms.h"
+#include "runtime-template/usyms.h"
 #include "runtime-template/map_format.h"
 #include "runtime-template/printf_format.h"
 #include "runtime-template/runtime_output.h"
@@ -482,6 +483,27 @@ const char *RuntimeArgs::positional_str(int n) const {
 }
 
 const RuntimeArgs &runtime_args() { return g_args; }
+
+void resolve_uaddr(const char *binary, const char *symbol, const char *probe_func, unsigned long long *addr,
+                   unsigned long long *bias) {
+  std::string path = resolve_binary(binary, g_args.filter_pid ? static_cast<int>(g_args.filter_pid) : -1);
+  ElfSymbolInfo sym = path.empty() ? ElfSymbolInfo{} : symbol_address(path, symbol);
+  if (!sym.found) {
+    fprintf(stderr, "ERROR: uaddr(\"%s\"): no such symbol in %s\n", symbol, path.empty() ? binary : path.c_str());
+    exit(1);
+  }
+  *addr = sym.address;
+  *bias = 0;
+  if (elf_type(path) == 3 /* ET_DYN */) {
+    ElfSymbolInfo func = *probe_func ? symbol_address(path, probe_func) : ElfSymbolInfo{};
+    if (!func.found) {
+      fprintf(stderr, "ERROR: uaddr(\"%s\") in a position-independent binary needs a uprobe on a named function\n",
+              symbol);
+      exit(1);
+    }
+    *bias = func.address;
+  }
+}
 
 uint64_t resolve_kaddr(const char *name) {
   uint64_t addr = Ksyms::global().address_of(name);

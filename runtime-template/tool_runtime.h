@@ -89,6 +89,13 @@ const RuntimeArgs &runtime_args();
 // kaddr("name") on this host; exits with an error when there is no such symbol.
 uint64_t resolve_kaddr(const char *name);
 
+// uaddr("symbol") in `binary`: its ELF address. For a position-independent
+// binary, *bias is set to the ELF address of `probe_func` (the BPF side
+// adds the difference between the probed instruction and it); otherwise 0.
+// Exits with an error when the binary or symbol is missing.
+void resolve_uaddr(const char *binary, const char *symbol, const char *probe_func, unsigned long long *addr,
+                   unsigned long long *bias);
+
 // Parses the tool's command line, opens/loads/attaches, runs until exit and
 // returns the process exit code.
 int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv);

@@ -135,6 +135,7 @@ class Analyser {
   std::vector<std::string> time_formats_;
   std::set<int> string_positionals_;
   std::vector<std::string> kaddr_symbols_;
+  std::vector<UaddrSymbol> uaddr_symbols_;
   bool uses_cpid_ = false;
 };
 
@@ -1395,7 +1396,24 @@ void Analyser::check_call(Node &n) {
     if (!opts_.unsafe) error(n.loc, "signal() is an unsafe function: compile with --unsafe to allow it");
     if (!want_args(1, 1)) return;
     Node &a = *n.args[0];
-    if (a.kind == NodeKind::String) return;
+    if (a.kind == NodeKind::String) {
+      static const std::map<std::string, int> signals = {
+          {"SIGHUP", 1},   {"SIGINT", 2},   {"SIGQUIT", 3},  {"SIGILL", 4},   {"SIGTRAP", 5},  {"SIGABRT", 6},
+          {"SIGBUS", 7},   {"SIGFPE", 8},   {"SIGKILL", 9},  {"SIGUSR1", 10}, {"SIGSEGV", 11}, {"SIGUSR2", 12},
+          {"SIGPIPE", 13}, {"SIGALRM", 14}, {"SIGTERM", 15}, {"SIGCHLD", 17}, {"SIGCONT", 18}, {"SIGSTOP", 19},
+          {"SIGTSTP", 20}, {"SIGTTIN", 21}, {"SIGTTOU", 22}, {"SIGURG", 23},  {"SIGXCPU", 24}, {"SIGXFSZ", 25},
+          {"SIGVTALRM", 26}, {"SIGPROF", 27}, {"SIGWINCH", 28}, {"SIGIO", 29}, {"SIGPWR", 30}, {"SIGSYS", 31}};
+      std::string name = a.str.rfind("SIG", 0) == 0 ? a.str : "SIG" + a.str;
+      auto it = signals.find(name);
+      if (it == signals.end()) {
+        error(a.loc, "unknown signal '" + a.str + "'");
+        return;
+      }
+      a.kind = NodeKind::Integer;
+      a.ival = static_cast<uint64_t>(it->second);
+      a.type = make_int(4, true);
+      return;
+    }
     check_expr(a);
     if (!a.type.is_integer()) error(a.loc, "signal() needs a signal number or name");
     return;
@@ -1411,6 +1429,76 @@ void Analyser::check_call(Node &n) {
     n.id = static_cast<int>(it - kaddr_symbols_.begin());
     if (it == kaddr_symbols_.end()) kaddr_symbols_.push_back(n.args[0]->str);
     n.type = make_int(8, false);
+    return;
+  }
+  if (f == "uaddr") {
+    if (!want_args(1, 1)) return;
+    if (n.args[0]->kind != NodeKind::String) {
+      error(n.args[0]->loc, "uaddr() needs a symbol name as a string literal");
+      return;
+    }
+    if (provider_ != "uprobe" && provider_ != "uretprobe" && provider_ != "usdt") {
+      error(n.loc, "uaddr() can only be used in uprobe, uretprobe and usdt probes");
+      return;
+    }
+    // Resolved in the probe's binary on the target host when the tool starts.
+    const AttachPoint &ap = probe_->attach_points[0];
+    UaddrSymbol sym{ap.target, n.args[0]->str, provider_ == "uprobe" && !ap.need_expansion ? ap.func : ""};
+    auto it = std::find(uaddr_symbols_.begin(), uaddr_symbols_.end(), sym);
+    n.id = static_cast<int>(it - uaddr_symbols_.begin());
+    if (it == uaddr_symbols_.end()) uaddr_symbols_.push_back(sym);
+    n.type = make_pointer(make_int(8, false), true);
+    return;
+  }
+  if (f == "reg") {
+    if (!want_args(1, 1)) return;
+    static const std::set<std::string> regs = {"ip", "pc", "sp", "ax", "bx", "cx", "dx", "si", "di", "bp",
+                                               "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+                                               "flags", "orig_ax", "cs", "ss"};
+    if (n.args[0]->kind != NodeKind::String || !regs.count(n.args[0]->str)) {
+      error(n.args[0]->loc, "reg() needs an x86_64 register name such as \"ip\", \"sp\" or \"di\"");
+      return;
+    }
+    if (provider_ != "kprobe" && provider_ != "kretprobe" && provider_ != "uprobe" && provider_ != "uretprobe" &&
+        provider_ != "usdt")
+      error(n.loc, "reg() can only be used in kprobe and uprobe probes");
+    n.type = make_int(8, false);
+    return;
+  }
+  if (f == "strftime") {
+    if (!want_args(2, 2)) return;
+    check_expr(*n.args[1]);
+    if (n.args[0]->kind != NodeKind::String) error(n.args[0]->loc, "strftime() format must be a string literal");
+    else if (!n.args[1]->type.is_integer()) error(n.args[1]->loc, "strftime() needs a timestamp in nanoseconds");
+    n.type = make_simple(TypeKind::Timestamp, 8);
+    n.type.name = n.args[0]->kind == NodeKind::String ? n.args[0]->str : "";
+    return;
+  }
+  if (f == "strerror") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "strerror() needs an error number");
+    n.type = make_simple(TypeKind::StrError, 8);
+    return;
+  }
+  if (f == "ntop") {
+    if (!want_args(1, 2)) return;
+    for (auto &a : n.args) check_expr(*a);
+    const Type &addr = n.args.back()->type;
+    bool ok = (addr.is_integer() && addr.size <= 4 && nargs == 1) || addr.is_integer() ||
+              ((addr.kind == TypeKind::Array || addr.kind == TypeKind::String) && (addr.size == 4 || addr.size == 16));
+    if (!ok) error(n.args.back()->loc, "ntop() needs an IPv4 address (integer or 4 bytes) or an IPv6 address (16 bytes)");
+    if (nargs == 2 && !n.args[0]->type.is_integer()) error(n.args[0]->loc, "ntop() address family must be an integer");
+    n.type = make_simple(TypeKind::Inet, 20);
+    return;
+  }
+  if (f == "macaddr") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (t.kind != TypeKind::Pointer && !((t.kind == TypeKind::Array || t.kind == TypeKind::String) && t.size >= 6))
+      error(n.args[0]->loc, "macaddr() needs a pointer to or an array of 6 bytes");
+    n.type = make_simple(TypeKind::MacAddr, 6);
     return;
   }
   if (f == "join") {
@@ -1467,6 +1555,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->max_positional = max_positional_;
   out->string_positionals = string_positionals_;
   out->kaddr_symbols = kaddr_symbols_;
+  out->uaddr_symbols = uaddr_symbols_;
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

@@ -205,6 +205,22 @@ class Child {
   int release_fd_ = -1;
 };
 
+// fentry/fexit need ftrace function hooks. When the kernel blocks them
+// (lockdown, or no CONFIG_FUNCTION_TRACER) the ftrace function list cannot
+// be read either, which is cheaper to test than a failed program load.
+bool fentry_available() {
+  for (const char *path : {"/sys/kernel/tracing/available_filter_functions",
+                           "/sys/kernel/debug/tracing/available_filter_functions"}) {
+    FILE *f = fopen(path, "r");
+    if (f) {
+      fclose(f);
+      return true;
+    }
+    if (errno == EPERM || errno == EACCES) return false;
+  }
+  return true;  // tracefs not mounted: let the load decide
+}
+
 class Tool {
  public:
   Tool(const ToolDesc &d, const SkeletonOps &ops, Options &o) : d_(d), ops_(ops), o_(o), out_(o.json) {}
@@ -221,6 +237,8 @@ class Tool {
   void exit_sequence();
   void report_lost_events();
   bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
+  bool drop_unavailable_probes();
+  std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
 
   const ToolDesc &d_;
   const SkeletonOps &ops_;
@@ -235,6 +253,26 @@ class Tool {
   int exit_code_ = 0;
   Child child_;
 };
+
+// Probes this host cannot run at all are decided before load: an error, or
+// (missing_probes = warn/ignore) the program is not loaded.
+bool Tool::drop_unavailable_probes() {
+  skipped_.assign(d_.nprobes, false);
+  bool fentry_ok = fentry_available();
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    const ProbeDesc &p = d_.probes[i];
+    std::string provider = p.provider;
+    if ((provider != "fentry" && provider != "fexit") || fentry_ok) continue;
+    std::string policy = d_.missing_probes;
+    if (policy != "ignore")
+      fprintf(stderr, "%s: %s: fentry/fexit probes are not available on this kernel (ftrace function hooks "
+                      "are unavailable)\n", policy == "warn" ? "WARNING" : "ERROR", p.display);
+    if (policy == "error") return false;
+    bpf_program__set_autoload(program(p), false);
+    skipped_[i] = true;
+  }
+  return true;
+}
 
 bool Tool::attach_all() {
   int count = 0;
@@ -256,6 +294,7 @@ bool Tool::attach_all() {
       count++;
       continue;
     }
+    if (skipped_[i]) continue;
     bpf_program *prog = program(p);
     AttachResult r = attach_probe(prog, p, o_.pid, namer);
     if (!r.error.empty() && r.attached == 0) {
@@ -415,6 +454,10 @@ int Tool::run() {
     return 1;
   }
   install_symbol_hooks(fmt_, obj_, d_.stack_mode);
+  if (!drop_unavailable_probes()) {
+    ops_.destroy();
+    return 1;
+  }
   // Programs are attached by attach_probe(), never by skeleton auto-attach.
   bpf_program *prog;
   bpf_object__for_each_program(prog, obj_) bpf_program__set_autoattach(prog, false);

@@ -113,6 +113,7 @@ class BpfEmitter {
   CWriter body_;
   std::vector<std::string> functions_;
   const ProbeInfo *info_ = nullptr;
+  const ArgsInfo *args_ = nullptr;  // args layout of the attach point being emitted
   const AttachPoint *ap_ = nullptr;
   int tmp_ = 0;
   uint32_t scratch_used_ = 0, scratch_max_ = 0;
@@ -131,7 +132,7 @@ class BpfEmitter {
 // ------------------------------------------------------------ utilities --
 
 const FieldInfo *BpfEmitter::args_field(const std::string &name) const {
-  for (const auto &f : info_->args.fields)
+  for (const auto &f : args_->fields)
     if (f.name == name) return &f;
   return nullptr;
 }
@@ -233,7 +234,10 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
   body_ = CWriter();
   body_.indent();
   const Probe &probe = *info.probe;
-  std::string args_struct = info.args_loaded ? info.args.c_struct_name : "";
+  args_ = &info.args;
+  for (size_t i = 0; i < info.ap_args.size(); i++)
+    if (&info.probe->attach_points[i] == &ap) args_ = &info.ap_args[i];
+  std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
   ProbeSection sec = probe_section(ap, probe.id, args_struct);
   needs_scratch_ = false;
 
@@ -911,7 +915,7 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
   if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
   if (b == "retval") {
-    if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(info_->args.return_index) + "]";
+    if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(args_->return_index) + "]";
     return "(__s64)" + retval_expression(ap_->provider);
   }
   if (b == "func") return "bpf_get_func_ip(ctx)";
@@ -1217,8 +1221,9 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("static const char bt_zeros[" + std::to_string((zeros_size_ + 7) & ~7u) + "];");
   std::set<std::string> args_structs;
   for (const auto &info : prog_.probes)
-    if (info.args_loaded && !info.args.c_definition.empty() && args_structs.insert(info.args.c_struct_name).second)
-      c.raw(info.args.c_definition + "\n");
+    for (const auto &args : info.ap_args)
+      if (!args.c_definition.empty() && args_structs.insert(args.c_struct_name).second)
+        c.raw(args.c_definition + "\n");
   if (prog_.uses_kstack) {
     c.open("struct");
     c.line("__uint(type, BPF_MAP_TYPE_STACK_TRACE);");

@@ -152,7 +152,7 @@ bool build_tool(const ToolchainOptions &o, std::string &error) {
        w + "/tool.skel.h"},
       {"c++ (driver+link)",
        {"g++", "-std=gnu++20", "-O2", "-I" + w, "-I" + o.include_dir, w + "/tool.main.cpp",
-        o.runtime_lib, "-o", o.output, "-static", "-lbpf", "-lelf", "-lz"}},
+        o.runtime_lib, "-o", o.output, "-static", "-Wl,--gc-sections", "-lbpf", "-lelf", "-lz"}},
   };
   if (o.strip) stages.push_back({"strip", {"strip", o.output}});
   for (const auto &s : stages)

@@ -64,7 +64,8 @@ struct ProbeInfo {
   bool is_begin = false;
   bool is_end = false;
   bool args_loaded = false;
-  ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes
+  ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes (first attach point)
+  std::vector<ArgsInfo> ap_args;  // the args layout of each attach point
 };
 
 // uaddr("sym") in a probe on `binary`. For PIE binaries the load bias is

@@ -96,6 +96,7 @@ class Analyser {
   Type resolve_type_spec(const TypeSpec &spec);
   Type args_type();
   void load_args(Probe &probe, ProbeInfo &info);
+  std::optional<ArgsInfo> args_of(const AttachPoint &ap);
   bool uses_builtin(const Probe &probe, const std::string &name);
 
   // ---- scopes ----
@@ -320,22 +321,46 @@ ScratchVar &Analyser::define_var(const std::string &name, const Type &type, cons
 
 // Typed `args` come from tracefs/BTF of the build host, for the probe's
 // first attach point (all attach points of a probe share one args type).
-void Analyser::load_args(Probe &probe, ProbeInfo &info) {
-  if (info.args_loaded || probe.attach_points.empty()) return;
-  const AttachPoint &ap = probe.attach_points[0];
-  if (!uses_builtin(probe, "args") && !(ap.provider == "fexit" && uses_builtin(probe, "retval"))) return;
+// Typed args for one attach point, from tracefs/BTF of the build host.
+std::optional<ArgsInfo> Analyser::args_of(const AttachPoint &ap) {
   std::string err;
   std::optional<ArgsInfo> args;
-  if (ap.provider == "tracepoint" && !ap.need_expansion) args = btf_.tracepoint_args(ap.target, ap.func, err);
+  if (ap.provider == "tracepoint" && ap.need_expansion) {
+    error(ap.loc, "args can not be used with a wildcard tracepoint yet: list the tracepoints instead");
+    return std::nullopt;
+  }
+  if (ap.provider == "tracepoint") args = btf_.tracepoint_args(ap.target, ap.func, err);
   else if (ap.provider == "rawtracepoint") args = btf_.raw_tracepoint_args(ap.func, err);
   else if (ap.provider == "fentry" || ap.provider == "fexit") args = btf_.function_args(ap.func, err);
-  else return;
-  if (!args) {
-    error(ap.loc, err.empty() ? "no type information for the args of " + ap.name() : err);
-    return;
+  else return std::nullopt;
+  if (!args) error(ap.loc, err.empty() ? "no type information for the args of " + ap.name() : err);
+  return args;
+}
+
+// The body is checked once against the first attach point's args; every
+// other attach point gets its own layout (each has its own program) and
+// must have the fields the body uses with the same types.
+void Analyser::load_args(Probe &probe, ProbeInfo &info) {
+  if (info.args_loaded || probe.attach_points.empty()) return;
+  const AttachPoint &first = probe.attach_points[0];
+  if (!uses_builtin(probe, "args") && !(first.provider == "fexit" && uses_builtin(probe, "retval"))) return;
+  info.ap_args.clear();
+  for (const auto &ap : probe.attach_points) {
+    auto args = args_of(ap);
+    if (!args) return;
+    info.ap_args.push_back(std::move(*args));
   }
-  info.args = *args;
+  info.args = info.ap_args[0];
   info.args_loaded = true;
+  for (size_t i = 1; i < info.ap_args.size(); i++)
+    for (const auto &f : info.args.fields) {
+      const FieldInfo *other = nullptr;
+      for (const auto &g : info.ap_args[i].fields)
+        if (g.name == f.name) other = &g;
+      if (!other) continue;  // reported if the body uses it (see check_field)
+      if (other->type.kind != f.type.kind || other->data_loc != f.data_loc)
+        error(probe.attach_points[i].loc, "args." + f.name + " has different types in the attach points of this probe");
+    }
 }
 
 static bool node_uses_builtin(const Node *n, const std::string &name) {
@@ -1006,6 +1031,12 @@ void Analyser::check_field(Node &n) {
       error(n.loc, "args is not available for this probe");
       n.type = make_int(8, true);
       return;
+    }
+    for (size_t i = 1; i < probe_info_->ap_args.size(); i++) {
+      bool found = false;
+      for (auto &g : probe_info_->ap_args[i].fields) found |= g.name == n.name;
+      if (!found)
+        error(n.loc, "'" + n.name + "' is not an argument of " + probe_->attach_points[i].name());
     }
     for (auto &f : probe_info_->args.fields)
       if (f.name == n.name) {

@@ -92,7 +92,8 @@ fi
 # ---- run ----
 # timeout(1) forwards SIGINT/SIGTERM to the tool; env resets their disposition to default
 # (background jobs of a non-interactive shell start with SIGINT ignored).
-timeout -k 3 "$timeout_s" env --default-signal=INT,TERM -- "$dir/tool" "${args[@]}" \
+# The helpers are on PATH so `-c` cases can name them.
+timeout -k 3 "$timeout_s" env --default-signal=INT,TERM -- PATH="$helpers:$PATH" "$dir/tool" "${args[@]}" \
   >"$dir/stdout" 2>"$dir/stderr" </dev/null &
 pid=$!
 

@@ -605,6 +605,14 @@ std::string BpfEmitter::key_of(const Node &map) {
 void BpfEmitter::call_stmt(const Node &n) {
   const std::string &f = n.name;
   if (f == "printf" || f == "errorf" || f == "warnf" || f == "system" || f == "cat") return format_call(n);
+  if (f == "debugf") {
+    // bpf_trace_printk() (trace_pipe), at most three arguments.
+    std::string args;
+    if (n.args.size() > 4) unsupported(n.loc, "debugf() with more than three arguments");
+    for (size_t i = 1; i < n.args.size(); i++) args += ", " + expr(*n.args[i]);
+    body_.line("bpf_printk(" + c_string_literal(n.args[0]->str) + args + ");");
+    return;
+  }
   if (f == "exit") {
     body_.open("");
     body_.line("struct bt_exit_record *_rec = bt_reserve(sizeof(*_rec));");
@@ -732,6 +740,12 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
     case NodeKind::Builtin:
       if (n.name == "comm") {
         body_.line("bpf_get_current_comm(&" + dest + ", " + std::to_string(std::min<uint32_t>(16, dt.size)) + ");");
+        return;
+      }
+      if (n.name == "pcomm") {
+        std::string task = "_task" + std::to_string(tmp_++);
+        body_.line("struct task_struct *" + task + " = (struct task_struct *)bpf_get_current_task();");
+        body_.line("BPF_CORE_READ_STR_INTO(&" + dest + ", " + task + ", real_parent, comm);");
         return;
       }
       if (n.name == "probe" && ap_->need_expansion) {
@@ -872,7 +886,9 @@ std::string BpfEmitter::map_read(const Node &n) {
       break;
     case TypeKind::Min:
     case TypeKind::Max:
+      return "bt_percpu_minmax(" + sym + ", &" + key + ", " + (m.value.kind == TypeKind::Max ? "1" : "0") + ")";
     case TypeKind::Avg:
+      return "bt_percpu_avg(" + sym + ", &" + key + ")";
     case TypeKind::Stats:
     case TypeKind::Hist:
     case TypeKind::Lhist:
@@ -922,7 +938,16 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "kstack") return "bpf_get_stackid(ctx, &kstack_map, 0)";
   if (b == "ctx") return "((__u64)ctx)";
   if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
-  if (is_memory(n.type)) {
+  if (b == "usermode") {
+    if (ap_->provider == "profile" || ap_->provider == "software" || ap_->provider == "hardware")
+      // cs is 16 bits wide; perf_event contexts only allow 8-byte loads.
+      return "((*(__u64 *)((char *)ctx + __builtin_offsetof(struct bpf_perf_event_data, regs.cs)) & 3) == 3)";
+    if (ap_->provider == "kprobe" || ap_->provider == "uprobe" || ap_->provider == "kretprobe" ||
+        ap_->provider == "uretprobe")
+      return "((BPF_CORE_READ(ctx, cs) & 3) == 3)";
+    unsupported(n.loc, "usermode in a " + ap_->provider + " probe");
+  }
+  if (b == "pcomm" || b == "comm" || b == "probe" || b == "probetype" || b == "ustack") {
     std::string t = temp(n.type);
     zero(t);
     emit_into(n, t, n.type);
@@ -1017,6 +1042,11 @@ std::string BpfEmitter::call_expr(const Node &n) {
     return "BPF_CORE_READ(ctx, " + r + ")";
   }
   if (f == "strftime" || f == "strerror") return "(__u64)(" + expr(*n.args[1 - (f == "strerror")]) + ")";
+  if (f == "strlen")
+    return "bt_strlen(" + expr(*n.args[0]) + ", " + std::to_string(n.args[0]->type.size) + ")";
+  if (f == "strcontains")
+    return "bt_strcontains(" + expr(*n.args[0]) + ", " + std::to_string(n.args[0]->type.size) + ", " +
+           expr(*n.args[1]) + ", " + std::to_string(n.args[1]->type.size) + ")";
   if (f == "len" && n.args[0]->kind == NodeKind::Map)
     return "bt_map_len(&" + map_symbol(n.args[0]->name) + ")";
   if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";

@@ -136,7 +136,7 @@ std::string load_error(int err) {
     return "permission denied: run as root (or with CAP_BPF and CAP_PERFMON)";
   if (err == EPERM) return "the kernel refused to load the BPF programs (EPERM): lockdown or missing capabilities";
   if (err == ESRCH || err == ENOENT) return "a kernel type or function the tool needs is missing on this kernel";
-  if (err == EINVAL) return "the BPF verifier rejected the program (run with -v for its log)";
+  if (err == EINVAL || err == EACCES) return "the BPF verifier rejected a program (run with -v for its log)";
   return std::string("could not load the BPF programs: ") + strerror(err);
 }
 

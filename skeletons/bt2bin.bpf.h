@@ -134,6 +134,77 @@ static __always_inline __s64 bt_map_len(void *map)
 	return count;
 }
 
+/* Reads of min()/max()/avg() maps inside a probe combine every CPU's value. */
+static __always_inline __s64 bt_percpu_minmax(void *map, const void *key, int is_max)
+{
+	__s64 result = 0;
+	int have = 0;
+
+	for (__u32 cpu = 0; cpu < BT_MAX_CPUS && cpu < bt_ncpus; cpu++) {
+		struct bt_minmax *v = bpf_map_lookup_percpu_elem(map, key, cpu);
+
+		if (!v || !v->is_set)
+			continue;
+		if (!have || (is_max ? v->value > result : v->value < result))
+			result = v->value;
+		have = 1;
+	}
+	return result;
+}
+
+static __always_inline __s64 bt_percpu_avg(void *map, const void *key)
+{
+	__s64 total = 0;
+	__u64 count = 0;
+
+	for (__u32 cpu = 0; cpu < BT_MAX_CPUS && cpu < bt_ncpus; cpu++) {
+		struct bt_avg *v = bpf_map_lookup_percpu_elem(map, key, cpu);
+
+		if (v) {
+			total += v->total;
+			count += v->count;
+		}
+	}
+	return count ? bt_sdiv(total, (__s64)count) : 0;
+}
+
+/* strlen() of a string buffer of `size` bytes. */
+static __always_inline __u64 bt_strlen(const char *s, __u32 size)
+{
+	__u64 n = 0;
+
+	for (__u32 i = 0; i < size; i++) {
+		if (!s[i])
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* strcontains(): whether `needle` occurs in `hay` (both NUL-terminated). */
+static __always_inline int bt_strcontains(const char *hay, __u32 hay_size, const char *needle, __u32 needle_size)
+{
+	for (__u32 i = 0; i < hay_size; i++) {
+		int match = 1;
+
+		for (__u32 j = 0; j < needle_size; j++) {
+			char c = needle[j];
+
+			if (!c)
+				break;
+			if (i + j >= hay_size || hay[(i + j) & 0xffff] != c) {
+				match = 0;
+				break;
+			}
+		}
+		if (match)
+			return 1;
+		if (!hay[i])
+			return 0;
+	}
+	return 0;
+}
+
 /* bpftrace's string ==: compare up to the first NUL within n bytes. */
 static __always_inline int bt_streq(const char *a, const char *b, __u32 n)
 {

@@ -1183,7 +1183,8 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
                               : n.args[first_arg]->loc;
     error(loc, why);
   }
-  if (final_walk_) {
+  // debugf() goes to the kernel's trace_pipe, not through the event channel.
+  if (final_walk_ && kind != FormatKind::Debugf) {
     call.id = static_cast<int>(formats_.size());
     n.id = call.id;
     formats_.push_back(std::move(call));

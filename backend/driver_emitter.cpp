@@ -126,7 +126,8 @@ const char *format_kind(FormatKind k) {
 
 }  // namespace
 
-std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTypes &types) {
+std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTypes &types,
+                        const std::vector<std::string> &error_sites) {
   CWriter tables;
   ValueDescWriter descs(tables, types);
 
@@ -235,6 +236,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   std::vector<std::string> time_rows;
   for (auto &t : prog.time_formats) time_rows.push_back("\t" + c_string_literal(t) + ",");
   table("char *kTimeFormats", time_rows);
+  std::vector<std::string> site_rows;
+  for (auto &site : error_sites) site_rows.push_back("\t" + c_string_literal(site) + ",");
+  table("char *kErrorSites", site_rows);
   w.line();
   w.line("static const ToolDesc kTool = {");
   w.line("\t.name = " + c_string_literal(opts.tool_name) + ",");
@@ -257,6 +261,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.missing_probes = " + c_string_literal(prog.config.missing_probes) + ",");
   w.line("\t.has_end_probes = " + std::string(has_end ? "true" : "false") + ",");
   w.line("\t.only_begin_end = " + std::string(only_begin_end ? "true" : "false") + ",");
+  w.line("\t.error_sites = kErrorSites,");
+  w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
   w.line("};");
   w.line();
   w.line("int main(int argc, char **argv)");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "backend/bpf_emitter.h"
 #include "backend/c_types.h"
@@ -11,6 +12,8 @@
 namespace bt2bin {
 
 // `types` is the BPF emitter's: tuple structs keep the names tool.h gives them.
-std::string emit_driver(const CheckedProgram &program, const EmitOptions &options, CTypes &types);
+// `error_sites` are the "file:line:col" of runtime-error sites (÷0), by id.
+std::string emit_driver(const CheckedProgram &program, const EmitOptions &options, CTypes &types,
+                        const std::vector<std::string> &error_sites);
 
 }  // namespace bt2bin

@@ -145,6 +145,19 @@ void Output::lost_events(uint64_t n) {
   fprintf(stderr, "Lost %llu events\n", static_cast<unsigned long long>(n));
 }
 
+void Output::divide_by_zero(const char *site) {
+  static const char kMessage[] =
+      "Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.";
+  if (json_) {
+    std::string s = "{\"type\": \"runtime_error\", \"data\": {\"msg\": ";
+    append_json_string(s, kMessage);
+    write(s + "}}\n");
+    return;
+  }
+  flush();
+  fprintf(stderr, "%s: WARNING: %s\n", site, kMessage);
+}
+
 void Output::end() {
   if (!json_) write("\n\n");
 }

@@ -28,6 +28,7 @@ class Output {
   void map(const MapDesc &m, const std::vector<RawMapEntry> &entries, const FormatContext &ctx, uint32_t top,
            uint64_t div);
   void lost_events(uint64_t n);
+  void divide_by_zero(const char *site);
   void end();   // before the maps printed at exit
   void flush();
 

@@ -359,6 +359,9 @@ void Tool::handle_event(const uint8_t *data, size_t size) {
     case kActionTime:
       if (arg[0] < d_.ntime_formats) out_.time(d_.time_formats[arg[0]]);
       break;
+    case kActionRuntimeError:
+      if (arg[0] < d_.nerror_sites) out_.divide_by_zero(d_.error_sites[arg[0]]);
+      break;
     default:
       break;
   }

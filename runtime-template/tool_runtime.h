@@ -38,6 +38,7 @@ enum ActionId : uint64_t {
   kActionClearMap,              // { u64 id; u64 map; }
   kActionZeroMap,               // { u64 id; u64 map; }
   kActionTime,                  // { u64 id; u64 time_id; }
+  kActionRuntimeError,          // { u64 id; u64 site; } division by zero
   kActionPrintValueBase = 2000000,  // + print site id: { u64 id; value }
 };
 
@@ -62,6 +63,8 @@ struct ToolDesc {
   const char *missing_probes;        // "error", "warn", "ignore"
   bool has_end_probes;
   bool only_begin_end;               // exits by itself after BEGIN (0.24+)
+  const char *const *error_sites;    // "file:line:col" of each runtime-error site
+  uint32_t nerror_sites;
 };
 
 // Hooks into the generated skeleton.

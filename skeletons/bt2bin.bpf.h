@@ -60,29 +60,64 @@ static __always_inline void bt_submit(void *rec)
  * BPF (cpu v1-v3) has only unsigned division, so signed division divides
  * the magnitudes and restores the sign, as bpftrace does.
  */
-static __always_inline __u64 bt_udiv(__u64 a, __u64 b) { return b ? a / b : 1; }
-static __always_inline __u64 bt_umod(__u64 a, __u64 b) { return b ? a % b : 1; }
+struct bt_runtime_error_record {
+	__u64 action;	/* BT_ACTION_RUNTIME_ERROR */
+	__u64 site;	/* index into the tool's error sites */
+};
 
-static __always_inline __s64 bt_sdiv(__s64 a, __s64 b)
+static __noinline void bt_divide_by_zero(__u64 site)
+{
+	struct bt_runtime_error_record *rec = bt_reserve(sizeof(*rec));
+
+	if (rec) {
+		rec->action = 1000005;
+		rec->site = site;
+		bt_submit(rec);
+	}
+}
+
+static __always_inline __u64 bt_udiv(__u64 a, __u64 b, __u64 site)
+{
+	if (!b) {
+		bt_divide_by_zero(site);
+		return 1;
+	}
+	return a / b;
+}
+
+static __always_inline __u64 bt_umod(__u64 a, __u64 b, __u64 site)
+{
+	if (!b) {
+		bt_divide_by_zero(site);
+		return 1;
+	}
+	return a % b;
+}
+
+static __always_inline __s64 bt_sdiv(__s64 a, __s64 b, __u64 site)
 {
 	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
 	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 q;
 
-	if (!b)
+	if (!b) {
+		bt_divide_by_zero(site);
 		return 1;
+	}
 	q = ua / ub;
 	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
 }
 
-static __always_inline __s64 bt_smod(__s64 a, __s64 b)
+static __always_inline __s64 bt_smod(__s64 a, __s64 b, __u64 site)
 {
 	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
 	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 r;
 
-	if (!b)
+	if (!b) {
+		bt_divide_by_zero(site);
 		return 1;
+	}
 	r = ua % ub;
 	return a < 0 ? -(__s64)r : (__s64)r;
 }
@@ -165,7 +200,9 @@ static __always_inline __s64 bt_percpu_avg(void *map, const void *key)
 			count += v->count;
 		}
 	}
-	return count ? bt_sdiv(total, (__s64)count) : 0;
+	if (!count)
+		return 0;
+	return total < 0 ? -(__s64)((-(__u64)total) / count) : (__s64)((__u64)total / count);
 }
 
 /* strlen() of a string buffer of `size` bytes. */

@@ -522,7 +522,9 @@ void BpfEmitter::aggregate(const Node &target, const Node &call) {
 std::string BpfEmitter::division(const std::string &op, bool is_signed, const std::string &a, const std::string &b,
                                  const Location &loc) {
   int site = static_cast<int>(error_sites.size());
-  error_sites.push_back(opts_.script_name + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
+  // The tool runs far from the build tree: name the script by its file name.
+  std::string script = opts_.script_name.substr(opts_.script_name.find_last_of('/') + 1);
+  error_sites.push_back(script + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
   return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(" + a + ", " + b + ", " +
          std::to_string(site) + ")";
 }

@@ -106,7 +106,8 @@ bool parse_cli(int argc, char **argv, CliOptions &o, int &exit_code) {
       o.unsafe = true;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
-    } else if (a == "-l" || a == "--list") {
+    } else if (a == "-l" || a == "--list" || a == "-lv" || a == "-vl") {
+      if (a != "-l" && a != "--list") o.verbose = true;
       o.list = true;
       if (i + 1 < argc && argv[i + 1][0] != '-') o.list_pattern = argv[++i];
     } else if (!a.empty() && a[0] == '-' && a != "-") {

@@ -22,6 +22,7 @@
 #include "runtime-template/ksyms.h"
 #include "runtime-template/usyms.h"
 #include "runtime-template/map_format.h"
+#include "runtime-template/probe_catalog.h"
 #include "runtime-template/printf_format.h"
 #include "runtime-template/runtime_output.h"
 #include "runtime-template/symbol_hooks.h"
@@ -560,10 +561,27 @@ uint64_t resolve_kaddr(const char *name) {
   return addr;
 }
 
+// --list: the probes this tool would attach on this host, wildcards expanded.
+int list_tool_probes(const ToolDesc &d, int pid) {
+  MatchOptions mo;
+  mo.pid = pid;
+  for (uint32_t i = 0; i < d.nprobes; i++) {
+    const ProbeDesc &p = d.probes[i];
+    if (!p.wildcard) {
+      printf("%s\n", p.display);
+      continue;
+    }
+    for (const auto &m : match_probes(p.provider, p.target, p.ns, p.func, mo))
+      printf("%s:%s\n", p.provider, m.str().c_str());
+  }
+  return 0;
+}
+
 int run_tool(const ToolDesc &desc, const SkeletonOps &ops, int argc, char **argv) {
   Options o;
   int exit_code = 0;
   if (!parse_options(desc, argc, argv, o, exit_code)) return exit_code;
+  if (o.list) return list_tool_probes(desc, o.pid);
   g_args.argc = static_cast<int>(o.positional.size());
   g_args.argv = o.positional.data();
   Tool tool(desc, ops, o);

@@ -99,6 +99,7 @@ class BpfEmitter {
   struct CoreChain {
     std::string base;                    // typed pointer expression
     std::vector<std::string> accessors;  // one per dereference
+    bool nullable = false;               // base must be checked for NULL first
   };
   CoreChain core_chain(const Node &field);
   std::string core_read_args(const CoreChain &c);
@@ -874,7 +875,9 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       }
       if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
         const char *macro = t.kind == TypeKind::String ? "BPF_CORE_READ_STR_INTO" : "BPF_CORE_READ_INTO";
-        body_.line(std::string(macro) + "(&" + dest + ", " + core_read_args(core_chain(n)) + ");");
+        CoreChain chain = core_chain(n);
+        body_.line(std::string(chain.nullable ? "if (" + chain.base + ") " : "") + macro + "(&" + dest + ", " +
+                   core_read_args(chain) + ");");
         return;
       }
       break;
@@ -951,7 +954,7 @@ std::string BpfEmitter::builtin(const Node &n) {
   }
   if (b == "func") return "bpf_get_func_ip(ctx)";
   if (b == "kstack") return "bpf_get_stackid(ctx, &kstack_map, 0)";
-  if (b == "ctx") return "((__u64)ctx)";
+  if (b == "ctx") return n.type.kind == TypeKind::Pointer ? "ctx" : "((__u64)ctx)";
   if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
   if (b == "usermode") {
     if (ap_->provider == "profile" || ap_->provider == "software" || ap_->provider == "hardware")
@@ -983,6 +986,7 @@ std::string BpfEmitter::field(const Node &n) {
 
 static bool is_kernel_field(const Node &n) {
   if (n.kind != NodeKind::Field) return false;
+  if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx") return false;  // a direct context load
   const Type &t = n.lhs->type;
   return !(t.kind == TypeKind::Struct && t.name == "args") && t.kind != TypeKind::Record &&
          t.kind != TypeKind::Tuple;
@@ -1002,13 +1006,16 @@ BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
   // The base pointer goes into a local first: CO-RE reads cannot nest (the
   // base may itself be a CO-RE read, e.g. PT_REGS_PARM1_CORE).
   std::string base = expr(obj);
+  // Context fields can be BTF pointers the verifier wants null-checked
+  // before any arithmetic (iter's ctx->task).
+  bool nullable = obj.kind == NodeKind::Field && obj.lhs->kind == NodeKind::Builtin && obj.lhs->name == "ctx";
   if (obj.kind != NodeKind::Variable) {
     std::string local = "_ptr" + std::to_string(tmp_++);
     body_.line(pointer_c_type(obj.type.kind == TypeKind::Pointer ? obj.type : make_pointer(obj.type)) + local +
                " = " + base + ";");
     base = local;
   }
-  return {base, {n.name}};
+  return {base, {n.name}, nullable};
 }
 
 std::string BpfEmitter::core_read_args(const CoreChain &c) {
@@ -1197,6 +1204,8 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple)
         return expr(*n.lhs) + "." + n.name;
+      if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx")
+        return cast_to(n.type, "ctx->" + n.name);  // context fields are direct loads
       if (is_memory(n.type)) {
         std::string t = temp(n.type);
         zero(t);
@@ -1205,7 +1214,10 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.type.kind == TypeKind::Struct)
         unsupported(n.loc, "using a whole struct value");
-      return cast_to(n.type, "BPF_CORE_READ(" + core_read_args(core_chain(n)) + ")");
+      CoreChain chain = core_chain(n);
+      std::string read = "BPF_CORE_READ(" + core_read_args(chain) + ")";
+      if (chain.nullable) read = "(" + chain.base + " ? " + read + " : 0)";
+      return cast_to(n.type, read);
     }
     case NodeKind::TupleIndex:
       return expr(*n.lhs) + ".f" + std::to_string(n.ival);

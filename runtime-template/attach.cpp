@@ -57,10 +57,12 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     }
   } else {
     bool hw = provider == "hardware";
+    // The attach-point parser keeps the event name in `target`.
+    std::string event = *p.func ? p.func : p.target;
     const PerfEventInfo *info = nullptr;
     auto find = [&](const auto &table) {
       for (const auto &e : table)
-        if (e.name == p.func || (!e.alias.empty() && e.alias == p.func)) info = &e;
+        if (e.name == event || (!e.alias.empty() && e.alias == event)) info = &e;
     };
     if (hw) find(kHardwareEvents);
     else find(kSoftwareEvents);

@@ -33,6 +33,7 @@ namespace bt2bin::rt {
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
+volatile sig_atomic_t g_usr1 = 0;
 RuntimeArgs g_args;
 
 struct Options {
@@ -50,6 +51,7 @@ int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) { r
 int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
 
 void on_signal(int) { g_stop = 1; }
+void on_usr1(int) { g_usr1 = 1; }
 
 void usage(const ToolDesc &d, FILE *out) {
   fprintf(out,
@@ -239,6 +241,8 @@ class Tool {
   void report_lost_events();
   bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
   bool drop_unavailable_probes();
+  void run_iterators();
+  std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
   std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
 
   const ToolDesc &d_;
@@ -254,6 +258,23 @@ class Tool {
   int exit_code_ = 0;
   Child child_;
 };
+
+// iter probes run when their iterator is read; the tool then ends, as
+// bpftrace does (iter probes cannot be mixed with other probes).
+void Tool::run_iterators() {
+  for (bpf_link *link : iter_links_) {
+    int fd = bpf_iter_create(bpf_link__fd(link));
+    if (fd < 0) {
+      fprintf(stderr, "ERROR: could not start the iterator: %s\n", strerror(errno));
+      continue;
+    }
+    char buf[4096];
+    while (read(fd, buf, sizeof buf) > 0) ring_buffer__consume(rb_);
+    close(fd);
+    ring_buffer__consume(rb_);
+  }
+  if (!iter_links_.empty()) exit_requested_ = true;
+}
 
 // Probes this host cannot run at all are decided before load: an error, or
 // (missing_probes = warn/ignore) the program is not loaded.
@@ -291,7 +312,7 @@ bool Tool::attach_all() {
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
     std::string provider = p.provider;
-    if (provider == "begin" || provider == "end") {
+    if (provider == "begin" || provider == "end" || provider == "self") {
       count++;
       continue;
     }
@@ -306,6 +327,7 @@ bool Tool::attach_all() {
       return false;
     }
     count += r.attached;
+    if (provider == "iter") iter_links_.insert(iter_links_.end(), r.links.begin(), r.links.end());
     attached_.push_back(std::move(r));
   }
   if (!o_.quiet) out_.attached(count);
@@ -501,13 +523,25 @@ int Tool::run() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  bool has_self = false;
+  for (uint32_t i = 0; i < d_.nprobes; i++) has_self |= strcmp(d_.probes[i].provider, "self") == 0;
+  if (has_self) {
+    struct sigaction usr1 = {};
+    usr1.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &usr1, nullptr);
+  }
   run_programs("begin");
   out_.flush();
+  run_iterators();
   child_.release();
   bool done = exit_requested_ || (d_.only_begin_end && !o_.command);
   while (!done && !g_stop) {
     int n = ring_buffer__poll(rb_, 100);
     if (n < 0 && n != -EINTR) break;
+    if (g_usr1) {
+      g_usr1 = 0;
+      run_programs("self");
+    }
     out_.flush();
     done = exit_requested_ || child_.exited();
   }

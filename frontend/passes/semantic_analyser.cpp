@@ -706,6 +706,12 @@ void Analyser::check_expr(Node &n) {
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
+      if (n.name == "ctx" && provider_ == "iter") {
+        // iter probes: ctx is the iterator's context, e.g. struct bpf_iter__task.
+        Type it = make_simple(TypeKind::Struct, 0);
+        it.name = "struct bpf_iter__" + probe_->attach_points[0].func;
+        n.type = make_pointer(it);
+      }
       if (n.name == "kstack") uses_kstack_ = true;
       if (n.name == "ustack") uses_ustack_ = true;
       if (n.name == "elapsed") uses_elapsed_ = true;

@@ -827,6 +827,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
                    ", " + len + ", (const void *)(" + expr(p) + "));");
         return;
       }
+      if (n.name == "getopt") {
+        body_.line("bpf_probe_read_kernel_str(&" + dest + ", " + std::to_string(std::min<uint32_t>(256, dt.size)) +
+                   ", (const void *)bt_opt_" + std::to_string(n.id) + ");");
+        return;
+      }
       if (n.name == "ntop") {
         const Node &addr = *n.args.back();
         std::string af = n.args.size() == 2 ? expr(*n.args[0])
@@ -1054,6 +1059,7 @@ std::string BpfEmitter::call_expr(const Node &n) {
   }
   if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
   if (f == "kaddr") return "bt_kaddr_" + std::to_string(n.id);
+  if (f == "getopt" && !is_memory(n.type)) return "bt_opt_" + std::to_string(n.id);
   if (f == "uaddr") {
     std::string id = std::to_string(n.id);
     return "(bt_uaddr_" + id + " + (bt_uaddr_bias_" + id + " ? PT_REGS_IP_CORE(ctx) - bt_uaddr_bias_" + id +
@@ -1324,6 +1330,14 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   c.line("const volatile __u64 bt_num_args = 0;");
   for (int i : prog_.string_positionals)
     c.line("const volatile char bt_str_arg_" + std::to_string(i) + "[256] = {};");
+  for (size_t i = 0; i < prog_.program_options.size(); i++) {
+    const auto &o = prog_.program_options[i];
+    std::string comment = "  /* getopt(\"" + o.name + "\") */";
+    if (o.kind == ProgramOption::String)
+      c.line("const volatile char bt_opt_" + std::to_string(i) + "[256] = {};" + comment);
+    else
+      c.line("const volatile __s64 bt_opt_" + std::to_string(i) + " = 0;" + comment);
+  }
   for (size_t i = 0; i < prog_.uaddr_symbols.size(); i++) {
     c.line("const volatile __u64 bt_uaddr_" + std::to_string(i) + " = 0;  /* uaddr(\"" +
            prog_.uaddr_symbols[i].symbol + "\") */");

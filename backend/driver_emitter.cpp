@@ -236,6 +236,12 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   std::vector<std::string> time_rows;
   for (auto &t : prog.time_formats) time_rows.push_back("\t" + c_string_literal(t) + ",");
   table("char *kTimeFormats", time_rows);
+  std::vector<std::string> option_rows;
+  for (const auto &o : prog.program_options)
+    option_rows.push_back("\t{" + c_string_literal(o.name) + ", OptionKind::" +
+                          (o.kind == ProgramOption::Bool ? "Bool" : o.kind == ProgramOption::Int ? "Int" : "String") +
+                          ", " + c_string_literal(o.default_value) + ", " + c_string_literal(o.description) + "},");
+  table("OptionDesc kOptions", option_rows);
   std::vector<std::string> site_rows;
   for (auto &site : error_sites) site_rows.push_back("\t" + c_string_literal(site) + ",");
   table("char *kErrorSites", site_rows);
@@ -261,6 +267,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.missing_probes = " + c_string_literal(prog.config.missing_probes) + ",");
   w.line("\t.has_end_probes = " + std::string(has_end ? "true" : "false") + ",");
   w.line("\t.only_begin_end = " + std::string(only_begin_end ? "true" : "false") + ",");
+  w.line("\t.options = kOptions,");
+  w.line("\t.noptions = " + std::to_string(option_rows.size()) + ",");
   w.line("\t.error_sites = kErrorSites,");
   w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
   w.line("};");
@@ -290,6 +298,14 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   for (size_t i = 0; i < prog.kaddr_symbols.size(); i++)
     w.line("\t\tskel->rodata->bt_kaddr_" + std::to_string(i) + " = resolve_kaddr(" +
            c_string_literal(prog.kaddr_symbols[i]) + ");");
+  for (size_t i = 0; i < prog.program_options.size(); i++) {
+    std::string id = std::to_string(i);
+    if (prog.program_options[i].kind == ProgramOption::String)
+      w.line("\t\tstrncpy((char *)skel->rodata->bt_opt_" + id + ", args.option_str(" + id +
+             "), sizeof(skel->rodata->bt_opt_" + id + ") - 1);");
+    else
+      w.line("\t\tskel->rodata->bt_opt_" + id + " = args.option_int(" + id + ");");
+  }
   for (size_t i = 0; i < prog.uaddr_symbols.size(); i++) {
     const auto &u = prog.uaddr_symbols[i];
     std::string id = std::to_string(i);

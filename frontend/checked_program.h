@@ -77,6 +77,15 @@ struct UaddrSymbol {
   bool operator==(const UaddrSymbol &) const = default;
 };
 
+// getopt("name", default, "description"): a named option of the produced
+// tool (`-- --name=value`), stored as rodata.
+struct ProgramOption {
+  enum Kind { Bool, Int, String } kind = Bool;
+  std::string name;
+  std::string default_value;  // as text
+  std::string description;
+};
+
 struct Config {
   uint64_t max_strlen = 1024;
   uint64_t max_map_keys = 4096;
@@ -104,6 +113,7 @@ struct CheckedProgram {
   std::set<int> string_positionals;          // $N used as str($N)
   std::vector<std::string> kaddr_symbols;    // kaddr("sym"), by id: resolved at tool start
   std::vector<UaddrSymbol> uaddr_symbols;    // uaddr("sym"), by id: resolved at tool start
+  std::vector<ProgramOption> program_options;  // getopt(), by id
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

@@ -68,9 +68,58 @@ void usage(const ToolDesc &d, FILE *out) {
           "  -h, --help  this help\n"
           "ARGS are the script's positional parameters $1, $2, ...\n",
           d.name, d.source_name);
+  if (d.noptions) fprintf(out, "\nPROGRAM OPTIONS (after --):\n");
+  for (uint32_t i = 0; i < d.noptions; i++) {
+    const OptionDesc &opt = d.options[i];
+    std::string spelling = std::string("--") + opt.name +
+                           (opt.kind == OptionKind::Bool ? "[=true|false]" : opt.kind == OptionKind::Int ? "=INT" : "=STRING");
+    fprintf(out, "  %-24s %s (default: %s)\n", spelling.c_str(), opt.description ? opt.description : "",
+            opt.kind == OptionKind::Bool ? (strcmp(opt.default_value, "0") ? "true" : "false") : opt.default_value);
+  }
+}
+
+// `--name=value` / `--name` of a getopt() option; false if no such option.
+bool set_program_option(const ToolDesc &d, const std::string &text) {
+  std::string name = text.substr(0, text.find('='));
+  bool has_value = text.find('=') != std::string::npos;
+  std::string value = has_value ? text.substr(text.find('=') + 1) : "";
+  for (uint32_t i = 0; i < d.noptions; i++) {
+    const OptionDesc &opt = d.options[i];
+    if (name != opt.name) continue;
+    switch (opt.kind) {
+      case OptionKind::Bool:
+        if (!has_value || value == "true" || value == "1") value = "1";
+        else if (value == "false" || value == "0") value = "0";
+        else {
+          fprintf(stderr, "%s: option --%s takes true or false, not '%s'\n", d.name, opt.name, value.c_str());
+          exit(1);
+        }
+        break;
+      case OptionKind::Int: {
+        char *end = nullptr;
+        strtoll(value.c_str(), &end, 0);
+        if (!has_value || value.empty() || *end) {
+          fprintf(stderr, "%s: option --%s needs an integer value\n", d.name, opt.name);
+          exit(1);
+        }
+        break;
+      }
+      case OptionKind::String:
+        if (!has_value) {
+          fprintf(stderr, "%s: option --%s needs a value (--%s=VALUE)\n", d.name, opt.name, opt.name);
+          exit(1);
+        }
+        break;
+    }
+    g_args.option_values[i] = value;
+    return true;
+  }
+  return false;
 }
 
 bool parse_options(const ToolDesc &d, int argc, char **argv, Options &o, int &exit_code) {
+  g_args.option_values.clear();
+  for (uint32_t i = 0; i < d.noptions; i++) g_args.option_values.push_back(d.options[i].default_value);
   bool only_positional = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -81,7 +130,9 @@ bool parse_options(const ToolDesc &d, int argc, char **argv, Options &o, int &ex
       }
       return argv[++i];
     };
-    if (only_positional || a.empty() || a[0] != '-' || a == "-") {
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0 && d.noptions && set_program_option(d, a.substr(2))) {
+      continue;
+    } else if (only_positional || a.empty() || a[0] != '-' || a == "-") {
       o.positional.push_back(argv[i]);
     } else if (a == "--") {
       only_positional = true;
@@ -552,6 +603,10 @@ int Tool::run() {
 }
 
 }  // namespace
+
+int64_t RuntimeArgs::option_int(int id) const { return strtoll(option_values[id].c_str(), nullptr, 0); }
+
+const char *RuntimeArgs::option_str(int id) const { return option_values[id].c_str(); }
 
 int64_t RuntimeArgs::positional_int(int n) const {
   if (n < 1 || n > argc) return 0;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "runtime-template/value_desc.h"
 
@@ -42,6 +44,17 @@ enum ActionId : uint64_t {
   kActionPrintValueBase = 2000000,  // + print site id: { u64 id; value }
 };
 
+// A named program option: getopt("name", default, "description"), given to
+// the tool as `-- --name=value` (booleans also as `--name`).
+enum class OptionKind : uint8_t { Bool, Int, String };
+
+struct OptionDesc {
+  const char *name;
+  OptionKind kind;
+  const char *default_value;  // as text: "0"/"1", "42", "text"
+  const char *description;
+};
+
 struct ToolDesc {
   const char *name;
   const char *source_name;           // script file name, for messages
@@ -63,6 +76,8 @@ struct ToolDesc {
   const char *missing_probes;        // "error", "warn", "ignore"
   bool has_end_probes;
   bool only_begin_end;               // exits by itself after BEGIN (0.24+)
+  const OptionDesc *options;         // getopt() options
+  uint32_t noptions;
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
 };
@@ -83,6 +98,9 @@ struct RuntimeArgs {
   uint32_t ncpus = 1;
   uint32_t child_pid = 0;
   uint32_t filter_pid = 0;
+  std::vector<std::string> option_values;       // getopt() values, by option id (text)
+  int64_t option_int(int id) const;
+  const char *option_str(int id) const;
   int64_t positional_int(int n) const;          // $N as an integer (0 if unset)
   const char *positional_str(int n) const;      // $N as a string ("" if unset)
 };

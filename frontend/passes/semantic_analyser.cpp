@@ -137,6 +137,7 @@ class Analyser {
   std::set<int> string_positionals_;
   std::vector<std::string> kaddr_symbols_;
   std::vector<UaddrSymbol> uaddr_symbols_;
+  std::vector<ProgramOption> program_options_;
   bool uses_cpid_ = false;
 };
 
@@ -1488,6 +1489,46 @@ void Analyser::check_call(Node &n) {
     n.type = make_pointer(make_int(8, false), true);
     return;
   }
+  if (f == "getopt") {
+    if (!want_args(1, 3)) return;
+    if (n.args[0]->kind != NodeKind::String || n.args[0]->str.empty()) {
+      error(n.args[0]->loc, "getopt() needs the option name as a string literal");
+      return;
+    }
+    ProgramOption opt;
+    opt.name = n.args[0]->str;
+    opt.kind = ProgramOption::Bool;
+    opt.default_value = "0";
+    if (nargs >= 2) {
+      Node &d = *n.args[1];
+      bool negative = d.kind == NodeKind::Unary && d.op == "-" && d.lhs->kind == NodeKind::Integer;
+      if (d.kind == NodeKind::Bool) {
+        opt.default_value = d.ival ? "1" : "0";
+      } else if (d.kind == NodeKind::Integer || negative) {
+        opt.kind = ProgramOption::Int;
+        opt.default_value = negative ? "-" + std::to_string(d.lhs->ival) : std::to_string(d.ival);
+      } else if (d.kind == NodeKind::String) {
+        opt.kind = ProgramOption::String;
+        opt.default_value = d.str;
+      } else {
+        error(d.loc, "getopt() default must be a literal: true/false, an integer or a string");
+      }
+    }
+    if (nargs == 3) {
+      if (n.args[2]->kind != NodeKind::String) error(n.args[2]->loc, "getopt() description must be a string literal");
+      else opt.description = n.args[2]->str;
+    }
+    auto it = std::find_if(program_options_.begin(), program_options_.end(),
+                           [&](const ProgramOption &o) { return o.name == opt.name; });
+    if (it != program_options_.end() && it->kind != opt.kind)
+      error(n.loc, "option '" + opt.name + "' is used with two different types");
+    n.id = static_cast<int>(it - program_options_.begin());
+    if (it == program_options_.end()) program_options_.push_back(opt);
+    n.type = opt.kind == ProgramOption::Bool  ? make_bool()
+             : opt.kind == ProgramOption::Int ? make_int(8, true)
+                                              : make_string(256);
+    return;
+  }
   if (f == "reg") {
     if (!want_args(1, 1)) return;
     static const std::set<std::string> regs = {"ip", "pc", "sp", "ax", "bx", "cx", "dx", "si", "di", "bp",
@@ -1559,6 +1600,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     formats_.clear();
     print_values_.clear();
     time_formats_.clear();
+    program_options_.clear();
     keyless_use_.clear();
     keyed_use_.clear();
     for (size_t i = 0; i < program_.probes.size(); i++) {
@@ -1594,6 +1636,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->string_positionals = string_positionals_;
   out->kaddr_symbols = kaddr_symbols_;
   out->uaddr_symbols = uaddr_symbols_;
+  out->program_options = program_options_;
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

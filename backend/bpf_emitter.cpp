@@ -100,6 +100,12 @@ class BpfEmitter {
     std::string base;                    // typed pointer expression
     std::vector<std::string> accessors;  // one per dereference
     bool nullable = false;               // base must be checked for NULL first
+    bool script_type = false;            // the script's own struct: no CO-RE relocation
+    bool user = false;                   // user-space memory
+    // BPF_CORE_READ, BPF_PROBE_READ_USER_STR_INTO, ...: `suffix` is "", "_INTO" or "_STR_INTO".
+    std::string macro(const std::string &suffix) const {
+      return std::string(script_type ? "BPF_PROBE_READ" : "BPF_CORE_READ") + (user ? "_USER" : "") + suffix;
+    }
   };
   CoreChain core_chain(const Node &field);
   std::string core_read_args(const CoreChain &c);
@@ -879,8 +885,8 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         return;
       }
       if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
-        const char *macro = t.kind == TypeKind::String ? "BPF_CORE_READ_STR_INTO" : "BPF_CORE_READ_INTO";
         CoreChain chain = core_chain(n);
+        std::string macro = chain.macro(t.kind == TypeKind::String ? "_STR_INTO" : "_INTO");
         body_.line(std::string(chain.nullable ? "if (" + chain.base + ") " : "") + macro + "(&" + dest + ", " +
                    core_read_args(chain) + ");");
         return;
@@ -1014,13 +1020,16 @@ BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
   // Context fields can be BTF pointers the verifier wants null-checked
   // before any arithmetic (iter's ctx->task).
   bool nullable = obj.kind == NodeKind::Field && obj.lhs->kind == NodeKind::Builtin && obj.lhs->name == "ctx";
+  const Type &pointee = obj.type.kind == TypeKind::Pointer && obj.type.elem ? *obj.type.elem : obj.type;
+  bool script_type = prog_.script_records.count(pointee.name) > 0;
+  bool user = reads_user(obj.type);
   if (obj.kind != NodeKind::Variable) {
     std::string local = "_ptr" + std::to_string(tmp_++);
     body_.line(pointer_c_type(obj.type.kind == TypeKind::Pointer ? obj.type : make_pointer(obj.type)) + local +
                " = " + base + ";");
     base = local;
   }
-  return {base, {n.name}, nullable};
+  return {base, {n.name}, nullable, script_type, user};
 }
 
 std::string BpfEmitter::core_read_args(const CoreChain &c) {
@@ -1221,7 +1230,7 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.type.kind == TypeKind::Struct)
         unsupported(n.loc, "using a whole struct value");
       CoreChain chain = core_chain(n);
-      std::string read = "BPF_CORE_READ(" + core_read_args(chain) + ")";
+      std::string read = chain.macro("") + "(" + core_read_args(chain) + ")";
       if (chain.nullable) read = "(" + chain.base + " ? " + read + " : 0)";
       return cast_to(n.type, read);
     }

@@ -16,6 +16,7 @@
 #include "frontend/attach_point.h"
 #include "frontend/btf_types.h"
 #include "frontend/builtins.h"
+#include "frontend/script_types.h"
 #include "runtime-template/format_string.h"
 
 namespace bt2bin {
@@ -116,6 +117,11 @@ class Analyser {
   Diagnostics &diags_;
   const SemanticOptions &opts_;
   BtfTypes btf_;
+  ScriptTypes script_types_;
+  // The BTF that describes record type `t`: the script's own or the kernel's.
+  BtfTypes &btf_for(const Type &t) {
+    return script_types_.defines_record(t.name) ? *script_types_.btf() : btf_;
+  }
   Config config_;
   bool final_walk_ = false;
   bool failed_ = false;
@@ -691,6 +697,12 @@ void Analyser::check_expr(Node &n) {
       auto t = builtin_type(n.name);
       if (!t) {
         // A bare identifier: an enum constant from BTF, or a call without parens.
+        if (auto c = script_types_.constant(n.name)) {
+          n.kind = NodeKind::Integer;
+          n.ival = static_cast<uint64_t>(*c);
+          n.type = make_int(8, true);
+          break;
+        }
         if (auto v = btf_.enum_constant(n.name)) {
           n.kind = NodeKind::Integer;
           n.ival = static_cast<uint64_t>(*v);
@@ -906,7 +918,7 @@ void Analyser::check_expr(Node &n) {
       Type t = n.type_spec ? resolve_type_spec(*n.type_spec) : Type{};
       uint64_t off = 0;
       for (auto &f : n.names) {
-        auto fi = btf_.field(t, f);
+        auto fi = btf_for(t).field(t, f);
         if (!fi) {
           error(n.loc, "'" + t.to_string() + "' has no field named '" + f + "'");
           break;
@@ -1063,7 +1075,7 @@ void Analyser::check_field(Node &n) {
     n.type = make_int(8, true);
     return;
   }
-  auto fi = btf_.field(t, n.name);
+  auto fi = btf_for(t).field(t, n.name);
   if (!fi) {
     error(n.loc, "'" + t.to_string() + "' has no field named '" + n.name + "'");
     n.type = make_int(8, true);
@@ -1092,6 +1104,8 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     return t;
   } else if (spec.base == "void") {
     t = make_int(1, false);
+  } else if (script_types_.defines_record(spec.base) && script_types_.btf()->resolve(spec.base)) {
+    t = *script_types_.btf()->resolve(spec.base);
   } else if (auto r = btf_.resolve(spec.base)) {
     t = *r;
   } else {
@@ -1591,6 +1605,12 @@ void Analyser::check_call(Node &n) {
 // ------------------------------------------------------------------- run --
 
 std::unique_ptr<CheckedProgram> Analyser::run() {
+  std::string types_error;
+  if (!script_types_.load(program_.c_definitions, types_error)) {
+    diags_.error(program_.c_definitions.empty() ? Location{} : program_.c_definitions[0].loc,
+                 "invalid C definition: " + types_error);
+    return nullptr;
+  }
   read_config();
   declare_maps();
   auto out = std::make_unique<CheckedProgram>();
@@ -1637,6 +1657,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->kaddr_symbols = kaddr_symbols_;
   out->uaddr_symbols = uaddr_symbols_;
   out->program_options = program_options_;
+  out->script_records = script_types_.records();
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

@@ -4,7 +4,7 @@
 
 const char *e2e_greeting = "hello from e2e_func";
 
-__attribute__((noinline)) long e2e_traced(long a, long b)
+__attribute__((noipa)) long e2e_traced(long a, long b)
 {
 	static volatile long sink;
 

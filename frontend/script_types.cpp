@@ -1,0 +1,82 @@
+// Script-defined C types and constants (see script_types.h).
+#include "frontend/script_types.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+
+#include "backend/toolchain.h"
+
+namespace bt2bin {
+
+namespace {
+
+// The integer typedefs scripts use without including kernel headers.
+const char kPrelude[] =
+    "typedef signed char __s8; typedef unsigned char __u8;\n"
+    "typedef short __s16; typedef unsigned short __u16;\n"
+    "typedef int __s32; typedef unsigned int __u32;\n"
+    "typedef long long __s64; typedef unsigned long long __u64;\n"
+    "typedef __s8 s8; typedef __u8 u8; typedef __s16 s16; typedef __u16 u16;\n"
+    "typedef __s32 s32; typedef __u32 u32; typedef __s64 s64; typedef __u64 u64;\n"
+    "typedef __s8 int8_t; typedef __u8 uint8_t; typedef __s16 int16_t; typedef __u16 uint16_t;\n"
+    "typedef __s32 int32_t; typedef __u32 uint32_t; typedef __s64 int64_t; typedef __u64 uint64_t;\n"
+    "typedef unsigned long size_t; typedef long ssize_t; typedef int pid_t; typedef _Bool bool;\n";
+
+}  // namespace
+
+bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error) {
+  static const std::regex define_re(R"(^\s*#\s*define\s+([A-Za-z_]\w*)\s+(-?(0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*$)");
+  static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
+  std::string body;
+  for (const auto &d : defs) {
+    std::smatch m;
+    if (std::regex_match(d.text, m, define_re)) {
+      constants_[m[1]] = std::stoll(m[2], nullptr, 0);
+      continue;
+    }
+    if (d.text.find('#') == 0 || d.text.find_first_not_of(" \t") == std::string::npos ||
+        d.text[d.text.find_first_not_of(" \t")] == '#')
+      continue;  // #include and other preprocessor lines are for clang at build time
+    body += d.text + "\n";
+    for (auto it = std::sregex_iterator(d.text.begin(), d.text.end(), record_re); it != std::sregex_iterator(); ++it)
+      records_.insert((*it)[1].str() + " " + (*it)[2].str());
+  }
+  if (records_.empty()) return true;
+
+  char dir[] = "/tmp/bt2bin-types-XXXXXX";
+  if (!mkdtemp(dir)) {
+    error = "cannot create a temporary directory";
+    return false;
+  }
+  std::string src = std::string(dir) + "/types.c";
+  object_path_ = std::string(dir) + "/types.o";
+  {
+    std::ofstream f(src);
+    f << kPrelude << body;
+    int i = 0;
+    for (const auto &r : records_) f << r << " *__bt2bin_use" << i++ << ";\n";
+  }
+  auto r = run_command({"clang-14", "-g", "-O0", "-target", "bpf", "-c", src, "-o", object_path_});
+  unlink(src.c_str());
+  if (r.exit_code != 0) {
+    size_t start = r.output.find("error: ");
+    error = start == std::string::npos ? r.output : r.output.substr(start + 7, r.output.find('\n', start) - start - 7);
+    rmdir(dir);
+    return false;
+  }
+  btf_ = std::make_unique<BtfTypes>(object_path_);
+  btf_->available();  // parse now, then the files can go
+  unlink(object_path_.c_str());
+  rmdir(dir);
+  return true;
+}
+
+std::optional<int64_t> ScriptTypes::constant(const std::string &name) const {
+  auto it = constants_.find(name);
+  if (it == constants_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace bt2bin

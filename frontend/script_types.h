@@ -1,0 +1,40 @@
+// Types a script defines itself: C struct/union/enum definitions and
+// `#define NAME <integer>` constants at the top of the script.
+//
+// The definitions are compiled once with clang (-g, BPF target) into an
+// object whose BTF is read like the kernel's, so fields, sizes and offsets
+// are exactly what the generated C will see. Kernel structs referenced by
+// pointer need no definition; the script's own types are not in the
+// kernel's BTF, so the backend reads them without CO-RE relocations.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "frontend/ast.h"
+#include "frontend/btf_types.h"
+
+namespace bt2bin {
+
+class ScriptTypes {
+ public:
+  // Compiles the definitions (only when there are any); on a clang error
+  // returns false with `error` holding its first message.
+  bool load(const std::vector<CDefinition> &defs, std::string &error);
+  BtfTypes *btf() { return btf_.get(); }
+  bool defines_record(const std::string &name) const { return records_.count(name) > 0; }
+  std::optional<int64_t> constant(const std::string &name) const;
+  const std::set<std::string> &records() const { return records_; }
+
+ private:
+  std::unique_ptr<BtfTypes> btf_;
+  std::set<std::string> records_;           // "struct foo", "union bar"
+  std::map<std::string, int64_t> constants_;
+  std::string object_path_;
+};
+
+}  // namespace bt2bin

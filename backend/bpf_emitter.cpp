@@ -47,6 +47,16 @@ bool is_memory(const Type &t) {
   }
 }
 
+}  // namespace
+
+AttachPoint fentry_twin(const AttachPoint &ap) {
+  AttachPoint twin = ap;
+  twin.provider = ap.provider == "kprobe" ? "fentry" : "fexit";
+  return twin;
+}
+
+namespace {
+
 std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
 
 class BpfEmitter {
@@ -65,7 +75,7 @@ class BpfEmitter {
 
   // ---- program structure ----
   void emit_maps(CWriter &w);
-  void emit_probe(const ProbeInfo &info, const AttachPoint &ap);
+  void emit_probe(const ProbeInfo &info, const AttachPoint &ap, const ArgsInfo *twin_args = nullptr);
 
   // ---- statements ----
   void stmt(const Node &n);
@@ -235,7 +245,7 @@ void BpfEmitter::emit_maps(CWriter &w) {
 
 // ---------------------------------------------------------------- probes --
 
-void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
+void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const ArgsInfo *twin_args) {
   info_ = &info;
   ap_ = &ap;
   declared_vars_.clear();
@@ -244,7 +254,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap) {
   body_ = CWriter();
   body_.indent();
   const Probe &probe = *info.probe;
-  args_ = &info.args;
+  args_ = twin_args ? twin_args : &info.args;
   for (size_t i = 0; i < info.ap_args.size(); i++)
     if (&info.probe->attach_points[i] == &ap) args_ = &info.ap_args[i];
   std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
@@ -1268,7 +1278,14 @@ std::string BpfEmitter::expr(const Node &n) {
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
     for (const auto &info : prog_.probes)
-      for (const auto &ap : info.probe->attach_points) emit_probe(info, ap);
+      for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
+        const AttachPoint &ap = info.probe->attach_points[i];
+        emit_probe(info, ap);
+        if (i < info.fentry_twins.size() && info.fentry_twins[i]) {
+          AttachPoint twin = fentry_twin(ap);
+          emit_probe(info, twin, &*info.fentry_twins[i]);
+        }
+      }
   } catch (const Unsupported &u) {
     diags.error(u.loc, u.what + " is not supported by bt2bin yet");
     return false;

@@ -21,6 +21,9 @@ struct EmitOptions {
   std::string script_name;   // for #line and messages
 };
 
+// The fentry/fexit twin of a kprobe/kretprobe attach point.
+AttachPoint fentry_twin(const AttachPoint &ap);
+
 // Returns false after reporting a diagnostic when the program uses
 // something the backend cannot generate yet.
 bool emit_sources(const CheckedProgram &program, const EmitOptions &options, EmittedSources &out,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <memory>
 #include <string>
@@ -66,6 +67,9 @@ struct ProbeInfo {
   bool args_loaded = false;
   ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes (first attach point)
   std::vector<ArgsInfo> ap_args;  // the args layout of each attach point
+  // Per attach point: for kprobe/kretprobe, the BTF signature of an
+  // fentry/fexit twin the tool may use instead on hosts without kprobes.
+  std::vector<std::optional<ArgsInfo>> fentry_twins;
 };
 
 // uaddr("sym") in a probe on `binary`. For PIE binaries the load bias is

@@ -37,6 +37,8 @@ volatile sig_atomic_t g_usr1 = 0;
 RuntimeArgs g_args;
 
 struct Options {
+  bool no_kprobe = false;   // --no-feature kprobe: use fentry twins
+  bool no_fentry = false;   // --no-feature fentry
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -65,6 +67,7 @@ void usage(const ToolDesc &d, FILE *out) {
           "  -q          do not print the 'Attached N probes' line\n"
           "  -v          verbose: show libbpf messages\n"
           "  --list      list the probes this tool attaches on this host\n"
+          "  --no-feature kprobe|fentry  do not use kprobes (use fentry twins) or fentry\n"
           "  -h, --help  this help\n"
           "ARGS are the script's positional parameters $1, $2, ...\n",
           d.name, d.source_name);
@@ -144,6 +147,15 @@ bool parse_options(const ToolDesc &d, int argc, char **argv, Options &o, int &ex
       o.quiet = true;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
+    } else if (a == "--no-feature") {
+      char *v = value("kprobe or fentry");
+      if (!v) return exit_code = 1, false;
+      if (strcmp(v, "kprobe") == 0) o.no_kprobe = true;
+      else if (strcmp(v, "fentry") == 0) o.no_fentry = true;
+      else {
+        fprintf(stderr, "%s: unknown feature '%s' (kprobe or fentry)\n", d.name, v);
+        return exit_code = 1, false;
+      }
     } else if (a == "--list") {
       o.list = true;
     } else if (a == "-f") {
@@ -262,6 +274,12 @@ class Child {
 // fentry/fexit need ftrace function hooks. When the kernel blocks them
 // (lockdown, or no CONFIG_FUNCTION_TRACER) the ftrace function list cannot
 // be read either, which is cheaper to test than a failed program load.
+bool kprobes_available() {
+  return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+         access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+         access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
 bool fentry_available() {
   for (const char *path : {"/sys/kernel/tracing/available_filter_functions",
                            "/sys/kernel/debug/tracing/available_filter_functions"}) {
@@ -331,9 +349,20 @@ void Tool::run_iterators() {
 // (missing_probes = warn/ignore) the program is not loaded.
 bool Tool::drop_unavailable_probes() {
   skipped_.assign(d_.nprobes, false);
-  bool fentry_ok = fentry_available();
+  bool fentry_ok = fentry_available() && !o_.no_fentry;
+  bool kprobe_ok = kprobes_available() && !o_.no_kprobe;
+  // kprobe or its fentry twin: the kprobe where kprobes work, else the twin.
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    int primary = d_.probes[i].alternative_of;
+    if (primary < 0) continue;
+    bool use_twin = !kprobe_ok && fentry_ok;
+    uint32_t drop = use_twin ? static_cast<uint32_t>(primary) : i;
+    bpf_program__set_autoload(program(d_.probes[drop]), false);
+    skipped_[drop] = true;
+  }
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
+    if (skipped_[i]) continue;
     std::string provider = p.provider;
     if ((provider != "fentry" && provider != "fexit") || fentry_ok) continue;
     std::string policy = d_.missing_probes;
@@ -656,6 +685,7 @@ int list_tool_probes(const ToolDesc &d, int pid) {
   mo.pid = pid;
   for (uint32_t i = 0; i < d.nprobes; i++) {
     const ProbeDesc &p = d.probes[i];
+    if (p.alternative_of >= 0) continue;  // an fentry twin, listed as its kprobe
     if (!p.wildcard) {
       printf("%s\n", p.display);
       continue;

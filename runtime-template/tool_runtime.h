@@ -29,6 +29,7 @@ struct ProbeDesc {
   uint64_t offset;         // func+offset or address
   const char *display;     // the attach point as the `probe` builtin prints it
   bool wildcard;
+  int alternative_of;      // >= 0: an fentry/fexit twin of that kprobe row, used when kprobes are missing
 };
 
 // Runtime actions carried by the event channel; ids above the format-call

@@ -97,6 +97,7 @@ class Analyser {
   Type resolve_type_spec(const TypeSpec &spec);
   Type args_type();
   void load_args(Probe &probe, ProbeInfo &info);
+  void find_fentry_twins(Probe &probe, ProbeInfo &info);
   std::optional<ArgsInfo> args_of(const AttachPoint &ap);
   bool uses_builtin(const Probe &probe, const std::string &name);
 
@@ -328,6 +329,20 @@ ScratchVar &Analyser::define_var(const std::string &name, const Type &type, cons
 
 // Typed `args` come from tracefs/BTF of the build host, for the probe's
 // first attach point (all attach points of a probe share one args type).
+// kprobe:f / kretprobe:f get an fentry/fexit twin when f is in the build
+// host's BTF: the tool picks one on the target (DESIGN invariant 4).
+void Analyser::find_fentry_twins(Probe &probe, ProbeInfo &info) {
+  info.fentry_twins.assign(probe.attach_points.size(), std::nullopt);
+  for (size_t i = 0; i < probe.attach_points.size(); i++) {
+    const AttachPoint &ap = probe.attach_points[i];
+    if ((ap.provider != "kprobe" && ap.provider != "kretprobe") || ap.need_expansion || ap.has_offset ||
+        !ap.target.empty() || ap.func.empty())
+      continue;
+    std::string err;
+    if (auto args = btf_.function_args(ap.func, err)) info.fentry_twins[i] = std::move(*args);
+  }
+}
+
 // Typed args for one attach point, from tracefs/BTF of the build host.
 std::optional<ArgsInfo> Analyser::args_of(const AttachPoint &ap) {
   std::string err;
@@ -408,6 +423,7 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
     if (ap.provider == "end") info.is_end = true;
   }
   load_args(probe, info);
+  if (!final_walk_) find_fentry_twins(probe, info);
   if ((info.is_begin || info.is_end) && probe.attach_points.size() > 1)
     error(probe.loc, "BEGIN and END probes can not share a block with other attach points");
   for (auto &ap : probe.attach_points)

@@ -49,10 +49,12 @@ run_workload() {
 run_case() { # run_case NAME TIMEOUT_SECONDS
   name=$1
   out=/tmp/$name.out
+  args=""
+  [ -f "/lab/cases/$name/args" ] && args=$(cat "/lab/cases/$name/args")
   echo "=== CASE $name"
   cd /lab || return
   if [ -f "/lab/cases/$name/workload" ]; then
-    timeout "$2" "/lab/bin/$name" < /dev/null > "$out" 2>&1 &
+    timeout "$2" "/lab/bin/$name" $args < /dev/null > "$out" 2>&1 &
     pid=$!
     i=0
     while [ $i -lt 300 ] && alive $pid && ! grep -q '^Attached ' "$out"; do
@@ -64,7 +66,7 @@ run_case() { # run_case NAME TIMEOUT_SECONDS
     wait $pid
     rc=$?
   else
-    timeout "$2" "/lab/bin/$name" < /dev/null > "$out" 2>&1
+    timeout "$2" "/lab/bin/$name" $args < /dev/null > "$out" 2>&1
     rc=$?
   fi
   cat "$out"

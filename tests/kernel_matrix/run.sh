@@ -5,7 +5,7 @@
 #
 # Case = cases/NAME.bt + NAME.expected (one extended regex per line that must match a line of the
 # tool's stdout+stderr; `!REGEX` must not match; `#` comments) + optional NAME.kernels (subset of
-# `host 6.1 6.12`, default all), NAME.workload (argv, one per line, run once the tool is attached;
+# `host 6.1 6.12`, default all), NAME.args (tool arguments, one per line), NAME.workload (argv, one per line, run once the tool is attached;
 # first word may name a tests/e2e/helpers program), NAME.timeout (seconds, default 20), NAME.rc
 # (expected exit code, default 0; `!0` = any failure code other than a timeout's 124/137/143).
 #
@@ -142,11 +142,12 @@ read_lines() {
 }
 run_on_host() { # run_on_host NAME: writes out/host/NAME.out and .rc
   local name=$1 out=$work/out/host/$1.out pid rc=0 i
-  local -a wl
+  local -a wl args
   read_lines "$case_dir/$name.workload" wl
+  read_lines "$case_dir/$name.args" args
   if ((${#wl[@]})) && [[ -x $work/helpers/${wl[0]} ]]; then wl[0]=$work/helpers/${wl[0]}; fi
   (cd "$work/bin" && exec timeout -k 3 "${case_timeout[$name]}" env --default-signal=INT,TERM \
-    "./$name" </dev/null >"$out" 2>&1) &
+    "./$name" "${args[@]}" </dev/null >"$out" 2>&1) &
   pid=$!
   if ((${#wl[@]})); then
     for ((i = 0; i < 300; i++)); do
@@ -203,10 +204,12 @@ if ((${#guest_labels[@]})); then
   for name in "${cases[@]}"; do
     [[ -z ${build_error[$name]:-} ]] || continue
     cp -- "$work/bin/$name" "$root/lab/bin/$name"
-    if [[ -f $case_dir/$name.workload ]]; then
-      mkdir -p "$root/lab/cases/$name"
-      grep -v '^#' "$case_dir/$name.workload" >"$root/lab/cases/$name/workload" || true
-    fi
+    for extra in workload args; do
+      if [[ -f $case_dir/$name.$extra ]]; then
+        mkdir -p "$root/lab/cases/$name"
+        grep -v '^#' "$case_dir/$name.$extra" >"$root/lab/cases/$name/$extra" || true
+      fi
+    done
     for k in ${case_kernels[$name]}; do
       if [[ $k != host ]]; then printf '%s %s\n' "$name" "${case_timeout[$name]}" >>"$root/lab/cases-$k.txt"; fi
     done

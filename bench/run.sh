@@ -25,4 +25,16 @@ command -v bpftrace >/dev/null || { echo "bench: bpftrace missing: run scripts/i
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt2bin-bench.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
 cc -O2 -Wall -o "$work/getppid_loop" "$here/getppid_loop.c"
-python3 "$here/bench.py" --bt2bin "$bt2bin" --loop "$work/getppid_loop" --work "$work" "${quick[@]}"
+
+# The hand-written libbpf baseline (bench/handwritten/), built the way libbpf-tools are.
+hw=$work/handwritten
+mkdir -p "$hw"
+bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$hw/vmlinux.h"
+clang-14 -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$hw" -I/usr/include/x86_64-linux-gnu \
+  -c "$here/handwritten/getppid_count.bpf.c" -o "$hw/getppid_count.tmp.o"
+bpftool gen object "$hw/getppid_count.bpf.o" "$hw/getppid_count.tmp.o"
+bpftool gen skeleton "$hw/getppid_count.bpf.o" name getppid_count_bpf >"$hw/getppid_count.skel.h"
+cc -O2 -I"$hw" -o "$hw/getppid_count" "$here/handwritten/getppid_count.c" -static -lbpf -lelf -lz
+
+python3 "$here/bench.py" --bt2bin "$bt2bin" --loop "$work/getppid_loop" --work "$work" \
+  --handwritten "$hw/getppid_count" "${quick[@]}"

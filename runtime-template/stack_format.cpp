@@ -1,5 +1,6 @@
 // kstack/ustack/ksym/usym formatting in bpftrace's modes. See stack_format.h.
 #include "runtime-template/stack_format.h"
+#include "runtime-template/value_format.h"
 
 #include <charconv>
 
@@ -49,29 +50,6 @@ void append_symbol(std::string &out, uint64_t addr, SymbolSource &syms,
   }
 }
 
-// JSON string literal, escaped as bpftrace does (src/output/json.cpp).
-void json_quote(std::string &out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) <= 0x1f) {
-          out += "\\u00";
-          out += hex[(c >> 4) & 15];
-          out += hex[c & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 }  // namespace
 
@@ -148,7 +126,7 @@ void append_stack_json_string(std::string &out, const uint64_t *ips, size_t n,
                               SymbolSource &syms, const StackFormat &fmt) {
   std::string text;
   append_stack_text(text, ips, n, syms, fmt);
-  json_quote(out, text);
+  append_json_string(out, text);
 }
 
 void append_stack_json_array(std::string &out, const uint64_t *ips, size_t n,
@@ -161,7 +139,7 @@ void append_stack_json_array(std::string &out, const uint64_t *ips, size_t n,
       out += ',';
     frame.clear();
     append_frame(frame, ips[i], syms, fmt.mode);
-    json_quote(out, frame);
+    append_json_string(out, frame);
   }
   out += ']';
 }

@@ -689,6 +689,33 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.close();
     return;
   }
+  if (f == "join") {
+    // Up to BT_JOIN_ARGS strings of an argv-style array, read in BPF.
+    const Node &argv = *n.args[0];
+    std::string read = reads_user(argv.type) ? "bpf_probe_read_user" : "bpf_probe_read_kernel";
+    body_.open("");
+    body_.line("struct bt_join_record *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line("const __u64 *_argv = (const void *)(" + expr(argv) + ");");
+    body_.line("");
+    body_.line("_rec->action = BT_ACTION_JOIN;");
+    body_.line("_rec->site = " + std::to_string(n.id) + ";");
+    body_.open("for (int _i = 0; _i < BT_JOIN_ARGS; _i++)");
+    body_.line("__u64 _arg = 0;");
+    body_.line("");
+    body_.line(read + "(&_arg, sizeof(_arg), &_argv[_i]);");
+    body_.open("if (!_arg)");
+    body_.line("_rec->args[_i][0] = 0;");
+    body_.line("break;");
+    body_.close();
+    body_.line(read + "_str(_rec->args[_i], BT_JOIN_ARG_SIZE, (const void *)_arg);");
+    body_.close();
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
   if (f == "time") {
     body_.open("");
     body_.line("struct bt_time_record *_rec = bt_reserve(sizeof(*_rec));");
@@ -1389,11 +1416,15 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   h.line("#define BT_ACTION_ZERO_MAP 1000003");
   h.line("#define BT_ACTION_TIME 1000004");
   h.line("#define BT_ACTION_RUNTIME_ERROR 1000005");
+  h.line("#define BT_ACTION_JOIN 1000006");
+  h.line("#define BT_JOIN_ARGS 16");
+  h.line("#define BT_JOIN_ARG_SIZE 256");
   h.line("#define BT_ACTION_PRINT_VALUE_BASE 2000000");
   h.line();
   h.line("struct bt_exit_record {\n\t__u64 action;\n\t__s64 code;\n};\n");
   h.line("struct bt_map_record {\n\t__u64 action;\n\t__u64 map;\n\t__u64 top;\n\t__u64 div;\n};\n");
   h.line("struct bt_time_record {\n\t__u64 action;\n\t__u64 time_id;\n};\n");
+  h.line("struct bt_join_record {\n\t__u64 action;\n\t__u64 site;\n\tchar args[BT_JOIN_ARGS][BT_JOIN_ARG_SIZE];\n};\n");
   for (const auto &d : types_.definitions()) h.raw(d + "\n");
   std::set<std::string> seen;
   for (const auto &d : record_structs)

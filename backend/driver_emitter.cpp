@@ -247,6 +247,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                           (o.kind == ProgramOption::Bool ? "Bool" : o.kind == ProgramOption::Int ? "Int" : "String") +
                           ", " + c_string_literal(o.default_value) + ", " + c_string_literal(o.description) + "},");
   table("OptionDesc kOptions", option_rows);
+  std::vector<std::string> join_rows;
+  for (auto &sep : prog.join_separators) join_rows.push_back("\t" + c_string_literal(sep) + ",");
+  table("char *kJoinSeparators", join_rows);
   std::vector<std::string> site_rows;
   for (auto &site : error_sites) site_rows.push_back("\t" + c_string_literal(site) + ",");
   table("char *kErrorSites", site_rows);
@@ -274,6 +277,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.only_begin_end = " + std::string(only_begin_end ? "true" : "false") + ",");
   w.line("\t.options = kOptions,");
   w.line("\t.noptions = " + std::to_string(option_rows.size()) + ",");
+  w.line("\t.join_separators = kJoinSeparators,");
+  w.line("\t.njoin_separators = " + std::to_string(join_rows.size()) + ",");
   w.line("\t.error_sites = kErrorSites,");
   w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
   w.line("};");

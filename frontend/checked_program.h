@@ -118,6 +118,7 @@ struct CheckedProgram {
   std::vector<std::string> kaddr_symbols;    // kaddr("sym"), by id: resolved at tool start
   std::vector<UaddrSymbol> uaddr_symbols;    // uaddr("sym"), by id: resolved at tool start
   std::vector<ProgramOption> program_options;  // getopt(), by id
+  std::vector<std::string> join_separators;  // join() sites, by id
   std::set<std::string> script_records;      // structs/unions the script defines (not in kernel BTF)
   bool uses_kstack = false;
   bool uses_ustack = false;

@@ -130,6 +130,11 @@ void Output::time(const char *format) {
   else write(text);
 }
 
+void Output::join(const std::string &text) {
+  if (json_) append_json_text_event(buf_, "join", text);
+  else write(text + "\n");
+}
+
 void Output::map(const MapDesc &m, const std::vector<RawMapEntry> &entries, const FormatContext &ctx, uint32_t top,
                  uint64_t div) {
   if (json_) print_map_json(buf_, m, entries, ctx, top, div);

@@ -25,6 +25,7 @@ class Output {
   void format_event(uint32_t kind, const std::string &text, const char *source_loc);
   void value(const ValueDesc &desc, const uint8_t *data, const FormatContext &ctx);
   void time(const char *format);
+  void join(const std::string &text);
   void map(const MapDesc &m, const std::vector<RawMapEntry> &entries, const FormatContext &ctx, uint32_t top,
            uint64_t div);
   void lost_events(uint64_t n);

@@ -462,6 +462,19 @@ void Tool::handle_event(const uint8_t *data, size_t size) {
     case kActionTime:
       if (arg[0] < d_.ntime_formats) out_.time(d_.time_formats[arg[0]]);
       break;
+    case kActionJoin: {
+      constexpr size_t kArgs = 16, kArgSize = 256;
+      if (arg[0] >= d_.njoin_separators || size < 16 + kArgs * kArgSize) break;
+      std::string text;
+      for (size_t i = 0; i < kArgs; i++) {
+        const char *a = reinterpret_cast<const char *>(data + 16 + i * kArgSize);
+        if (!*a) break;
+        if (i) text += d_.join_separators[arg[0]];
+        text.append(a, strnlen(a, kArgSize));
+      }
+      out_.join(text);
+      break;
+    }
     case kActionRuntimeError:
       if (arg[0] < d_.nerror_sites) out_.divide_by_zero(d_.error_sites[arg[0]]);
       break;

@@ -42,6 +42,7 @@ enum ActionId : uint64_t {
   kActionZeroMap,               // { u64 id; u64 map; }
   kActionTime,                  // { u64 id; u64 time_id; }
   kActionRuntimeError,          // { u64 id; u64 site; } division by zero
+  kActionJoin,                  // { u64 id; u64 site; char args[16][256]; }
   kActionPrintValueBase = 2000000,  // + print site id: { u64 id; value }
 };
 
@@ -79,6 +80,8 @@ struct ToolDesc {
   bool only_begin_end;               // exits by itself after BEGIN (0.24+)
   const OptionDesc *options;         // getopt() options
   uint32_t noptions;
+  const char *const *join_separators; // join() sites
+  uint32_t njoin_separators;
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
 };

@@ -145,6 +145,7 @@ class Analyser {
   std::vector<std::string> kaddr_symbols_;
   std::vector<UaddrSymbol> uaddr_symbols_;
   std::vector<ProgramOption> program_options_;
+  std::vector<std::string> join_separators_;
   bool uses_cpid_ = false;
 };
 
@@ -1612,7 +1613,19 @@ void Analyser::check_call(Node &n) {
   }
   if (f == "join") {
     if (!want_args(1, 2)) return;
-    for (auto &a : n.args) check_expr(*a);
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (t.kind != TypeKind::Pointer && !t.is_integer())
+      error(n.args[0]->loc, "join() needs an array of string pointers such as args.argv");
+    std::string sep = " ";
+    if (nargs == 2) {
+      if (n.args[1]->kind != NodeKind::String) error(n.args[1]->loc, "join() separator must be a string literal");
+      else sep = n.args[1]->str;
+    }
+    if (final_walk_) {
+      n.id = static_cast<int>(join_separators_.size());
+      join_separators_.push_back(sep);
+    }
     return;
   }
   error(n.loc, "unknown function '" + f + "'");
@@ -1637,6 +1650,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     print_values_.clear();
     time_formats_.clear();
     program_options_.clear();
+    join_separators_.clear();
     keyless_use_.clear();
     keyed_use_.clear();
     for (size_t i = 0; i < program_.probes.size(); i++) {
@@ -1674,6 +1688,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->uaddr_symbols = uaddr_symbols_;
   out->program_options = program_options_;
   out->script_records = script_types_.records();
+  out->join_separators = join_separators_;
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

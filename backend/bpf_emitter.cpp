@@ -179,10 +179,18 @@ std::string BpfEmitter::pointer_c_type(const Type &t) {
   return "void *";
 }
 
+// `(type)e`, written once: an expression already cast to the type, a plain
+// identifier or a number keeps its simple form where C converts it anyway.
 std::string BpfEmitter::cast_to(const Type &t, const std::string &e) {
-  if (t.kind == TypeKind::Pointer) return "((" + pointer_c_type(t) + ")(" + e + "))";
+  auto cast = [&](const std::string &ctype) {
+    std::string prefix = "((" + ctype + ")";
+    if (e.compare(0, prefix.size(), prefix) == 0) return e;
+    bool simple = !e.empty() && e.find_first_of(" ()+-*/%&|^<>!?:,[].") == std::string::npos;
+    return "((" + ctype + ")" + (simple ? e : "(" + e + ")") + ")";
+  };
+  if (t.kind == TypeKind::Pointer) return cast(pointer_c_type(t));
   if (t.kind == TypeKind::Bool) return "((" + e + ") != 0)";
-  if (t.is_integer()) return "((" + c_int_type(t.size, t.is_signed) + ")(" + e + "))";
+  if (t.is_integer()) return cast(c_int_type(t.size, t.is_signed));
   return e;
 }
 

@@ -663,6 +663,7 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.line("bt_submit(_rec);");
     body_.close();
     body_.close();
+    body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
   if ((f == "print" && n.ival == 1) || f == "clear" || f == "zero") {
@@ -737,29 +738,18 @@ void BpfEmitter::call_stmt(const Node &n) {
     return;
   }
   if (f == "delete") {
-    body_.open("");
-    std::string key;
     const Node &map = *n.args[0];
-    if (n.args.size() == 2) {
-      Node fake(NodeKind::Map, map.loc);
-      fake.name = map.name;
-      const Node *k = n.args[1].get();
-      // Reuse key_of() with the key expression as the single index.
-      fake.args.push_back(NodePtr(const_cast<Node *>(k)));
-      key = key_of(fake);
-      fake.args[0].release();
-    } else if (map.args.empty() && !prog_.find_map(map.name)->is_scalar()) {
-      body_.close();
+    if (n.args.size() == 1 && map.args.empty() && !prog_.find_map(map.name)->is_scalar()) {
+      // delete(@m): every element, like clear(@m).
       Node clear(NodeKind::Call, n.loc);
       clear.name = "clear";
       clear.args.push_back(NodePtr(const_cast<Node *>(&map)));
       call_stmt(clear);
       clear.args[0].release();
       return;
-    } else {
-      key = key_of(map);
     }
-    body_.line("bpf_map_delete_elem(&" + map_symbol(map.name) + ", &" + key + ");");
+    body_.open("");
+    body_.line(call_expr(n) + ";");
     body_.close();
     return;
   }
@@ -1112,6 +1102,23 @@ std::string BpfEmitter::call_expr(const Node &n) {
                            : "__builtin_bswap64(" + expr(*n.args[0]) + ")";
   }
   if (f == "kptr" || f == "uptr") return expr(*n.args[0]);
+  if (f == "delete") {
+    // delete(@m, k) / delete(@m[k]): true when the element existed.
+    const Node &map = *n.args[0];
+    if (n.args.size() == 1 && map.args.empty() && !prog_.find_map(map.name)->is_scalar())
+      unsupported(n.loc, "the result of delete() of a whole map");
+    std::string key;
+    if (n.args.size() == 2) {
+      Node fake(NodeKind::Map, map.loc);
+      fake.name = map.name;
+      fake.args.push_back(NodePtr(const_cast<Node *>(n.args[1].get())));
+      key = key_of(fake);
+      fake.args[0].release();
+    } else {
+      key = key_of(map);
+    }
+    return "(bpf_map_delete_elem(&" + map_symbol(map.name) + ", &" + key + ") == 0)";
+  }
   if (f == "kaddr") return "bt_kaddr_" + std::to_string(n.id);
   if (f == "getopt" && !is_memory(n.type)) return "bt_opt_" + std::to_string(n.id);
   if (f == "uaddr") {
@@ -1215,7 +1222,7 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if ((op == "==" || op == "!=") && is_memory(a.type)) {
         std::string la = expr(a), lb = expr(b);
-        return std::string(op == "!=" ? "" : "!") + "__builtin_memcmp(&" + la + ", &" + lb + ", sizeof(" + la + "))";
+        return std::string(op == "!=" ? "!" : "") + "bt_memeq(&" + la + ", &" + lb + ", sizeof(" + la + "))";
       }
       std::string la = expr(a), lb = expr(b);
       if (op == "/" || op == "%")

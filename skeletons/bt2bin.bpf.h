@@ -242,6 +242,17 @@ static __always_inline int bt_strcontains(const char *hay, __u32 hay_size, const
 	return 0;
 }
 
+/* == on tuples, buffers and arrays: byte-wise (clang would emit a memcmp libcall). */
+static __always_inline int bt_memeq(const void *a, const void *b, __u32 n)
+{
+	const char *x = a, *y = b;
+
+	for (__u32 i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
+
 /* bpftrace's string ==: compare up to the first NUL within n bytes. */
 static __always_inline int bt_streq(const char *a, const char *b, __u32 n)
 {

@@ -1303,6 +1303,10 @@ std::string BpfEmitter::expr(const Node &n) {
     }
     case NodeKind::Cast:
       return cast_to(n.type, expr(*n.lhs));
+    case NodeKind::BlockExpr:
+      // Statements first (their variables have expansion-unique names), then the value.
+      block(n.body);
+      return n.lhs ? expr(*n.lhs) : "0";
     case NodeKind::Tuple:
     case NodeKind::Record: {
       std::string t = temp(n.type, "_tuple");

@@ -19,6 +19,7 @@
 #include "frontend/ast_printer.h"
 #include "frontend/diagnostics.h"
 #include "frontend/parser.h"
+#include "frontend/passes/macro_expander.h"
 #include "frontend/passes/semantic_analyser.h"
 #include "runtime-template/probe_catalog.h"
 
@@ -201,6 +202,10 @@ int compile(const CliOptions &o) {
     diags.print(std::cerr);
     bt2bin::print_ast(*program, std::cout);
     return 0;
+  }
+  if (!bt2bin::expand_macros(*program, diags)) {
+    diags.print(std::cerr);
+    return 1;
   }
   bt2bin::SemanticOptions sopts;
   if (!o.btf.empty()) sopts.btf_file = o.btf;

@@ -122,6 +122,11 @@ class BpfEmitter {
   void zero(const std::string &lvalue);
   std::map<std::string, uint32_t> temp_sizes_;  // bytes of each memory temporary
   const FieldInfo *args_field(const std::string &name) const;
+  // A variable's type after the whole probe was checked: a later assignment
+  // may have widened it (a longer string), and storage must fit every use.
+  const Type &var_type(const Node &var) const {
+    return var.id >= 0 && var.id < (int)info_->vars.size() ? info_->vars[var.id].type : var.type;
+  }
   std::string args_member(const std::string &name) const;
   std::string pointer_c_type(const Type &t);
   std::string cast_to(const Type &t, const std::string &e);
@@ -328,14 +333,15 @@ void BpfEmitter::stmt(const Node &n) {
       return n.lhs->kind == NodeKind::Map ? map_assign(n) : assign(n);
     case NodeKind::Let: {
       const Node &v = *n.lhs;
+      const Type &vt = var_type(v);
       std::string name = var_name(v.name);
-      if (is_memory(v.type)) {
-        std::string lv = temp(v.type, name + "_");
+      if (is_memory(vt)) {
+        std::string lv = temp(vt, name + "_");
         var_lvalue_[v.id] = lv;
         zero(lv);
-        if (n.rhs) emit_into(*n.rhs, lv, v.type);
+        if (n.rhs) emit_into(*n.rhs, lv, vt);
       } else {
-        body_.line(types_.decl(v.type, name) + " = " + (n.rhs ? cast_to(v.type, expr(*n.rhs)) : "0") + ";");
+        body_.line(types_.decl(vt, name) + " = " + (n.rhs ? cast_to(vt, expr(*n.rhs)) : "0") + ";");
       }
       declared_vars_.insert(v.id);
       return;
@@ -405,29 +411,30 @@ void BpfEmitter::assign(const Node &n) {
   check_not_outer(v);
   std::string name = var_name(v.name);
   bool first = !declared_vars_.count(v.id);
-  if (is_memory(v.type)) {
+  const Type &vt = var_type(v);
+  if (is_memory(vt)) {
     if (first) {
-      var_lvalue_[v.id] = temp(v.type, name + "_");
+      var_lvalue_[v.id] = temp(vt, name + "_");
       declared_vars_.insert(v.id);
     }
     const std::string &lv = var_lvalue_[v.id];
     zero(lv);
-    emit_into(*n.rhs, lv, v.type);
+    emit_into(*n.rhs, lv, vt);
     return;
   }
   std::string value = expr(*n.rhs);
   if (n.op != "=") {
     std::string op = n.op.substr(0, n.op.size() - 1);
     if (op == "/" || op == "%")
-      value = division(op, v.type.is_signed, name, value, n.loc);
+      value = division(op, vt.is_signed, name, value, n.loc);
     else
       value = name + " " + op + " " + value;
   }
   if (first) {
-    body_.line(types_.decl(v.type, name) + " = " + cast_to(v.type, value) + ";");
+    body_.line(types_.decl(vt, name) + " = " + cast_to(vt, value) + ";");
     declared_vars_.insert(v.id);
   } else {
-    body_.line(name + " = " + cast_to(v.type, value) + ";");
+    body_.line(name + " = " + cast_to(vt, value) + ";");
   }
 }
 

@@ -72,7 +72,7 @@ struct FormatContext {
   // reference outputs ("%d"/"%x"/"%u" take the low 32 bits, "%l…"/"%ll…"/
   // "%j…"/"%z…"/"%t…" 64, "%h…" 16, "%hh…" 8); false = 64-bit unless
   // "h"/"hh" (bpftrace's iostream formatter of 0.23+).
-  bool printf_c_int_widths = true;
+  bool printf_c_int_widths = false;  // v0.26 (the target) formats without a modifier as 64-bit
 };
 
 // ---- hooks with their fallbacks ----

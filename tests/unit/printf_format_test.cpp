@@ -15,6 +15,12 @@ using namespace fmt_test;
 namespace {
 
 // Builds a printf record: arguments laid out one after another, 8-aligned.
+FormatContext c_widths() {
+  FormatContext ctx;
+  ctx.printf_c_int_widths = true;
+  return ctx;
+}
+
 struct Record {
   std::deque<ValueDesc> descs;
   std::vector<ValueDesc> args;
@@ -36,7 +42,8 @@ struct Record {
   Record &s(const std::string &v, uint32_t size = 16) {
     return add(str_desc(size), Bytes().str(v, size).b);
   }
-  std::string run(const char *fmt, const FormatContext &ctx = FormatContext()) {
+  // Default: C integer widths, the mode the 0.17 reference outputs were made in.
+  std::string run(const char *fmt, const FormatContext &ctx = c_widths()) {
     FormatDesc d{};
     d.format = fmt;
     d.nargs = static_cast<uint32_t>(args.size());

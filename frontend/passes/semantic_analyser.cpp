@@ -736,6 +736,8 @@ void Analyser::check_expr(Node &n) {
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
+      if (n.name == "retval" && provider_ == "fexit" && probe_info_->args_loaded && probe_info_->args.has_return)
+        n.type = probe_info_->args.return_type;  // fexit: typed from BTF
       if (n.name == "ctx" && provider_ == "iter") {
         // iter probes: ctx is the iterator's context, e.g. struct bpf_iter__task.
         Type it = make_simple(TypeKind::Struct, 0);

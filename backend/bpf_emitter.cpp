@@ -59,6 +59,8 @@ namespace {
 
 std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
 
+static bool is_kernel_field(const Node &n);
+
 class BpfEmitter {
  public:
   BpfEmitter(const CheckedProgram &p, const EmitOptions &o) : prog_(p), opts_(o) {}
@@ -151,7 +153,8 @@ class BpfEmitter {
   std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
-  uint32_t zeros_size_ = 0;  // size of bt_zeros, the source for zeroing big values
+  uint32_t zeros_size_ = 0;
+  int emit_depth_ = 0;  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
 };
 
 // ------------------------------------------------------------ utilities --
@@ -271,7 +274,9 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
   for (size_t i = 0; i < info.ap_args.size(); i++)
     if (&info.probe->attach_points[i] == &ap) args_ = &info.ap_args[i];
   std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
-  ProbeSection sec = probe_section(ap, probe.id, args_struct);
+  int ap_index = 0;
+  while (ap_index < (int)probe.attach_points.size() && probe.attach_points[ap_index].raw != ap.raw) ap_index++;
+  ProbeSection sec = probe_section(ap, probe.id, ap_index, args_struct);
   needs_scratch_ = false;
 
   CWriter inner;
@@ -796,6 +801,14 @@ void BpfEmitter::format_call(const Node &n) {
 // zeroed where the value may be shorter).
 void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &dt) {
   const Type &t = n.type;
+  // A value kind without a writer here would bounce between expr() and
+  // emit_into(); report it instead.
+  struct Depth {
+    int &d;
+    explicit Depth(int &x) : d(++x) {}
+    ~Depth() { --d; }
+  } depth(emit_depth_);
+  if (emit_depth_ > 64) unsupported(n.loc, "this " + t.to_string() + " value");
   switch (n.kind) {
     case NodeKind::String:
       body_.line("__builtin_memcpy(&" + dest + ", " + c_string_literal(n.str) + ", " +
@@ -875,6 +888,20 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
                    ", " + len + ", (const void *)(" + expr(p) + "));");
         return;
       }
+      if (n.name == "buf") {
+        const Node &src = *n.args[0];
+        uint32_t cap = dt.size - 4;
+        uint32_t len = std::min(cap, t.size - 4);
+        body_.line(dest + ".len = " + std::to_string(len) + ";");
+        if (src.type.kind == TypeKind::Pointer || src.type.is_integer()) {
+          std::string read = reads_user(src.type) ? "bpf_probe_read_user" : "bpf_probe_read_kernel";
+          body_.line(read + "(" + dest + ".data, " + std::to_string(len) + ", (const void *)(" + expr(src) + "));");
+        } else {
+          std::string lv = expr(src);
+          body_.line("bpf_probe_read_kernel(" + dest + ".data, " + std::to_string(len) + ", &" + lv + ");");
+        }
+        return;
+      }
       if (n.name == "getopt") {
         body_.line("bpf_probe_read_kernel_str(&" + dest + ", " + std::to_string(std::min<uint32_t>(256, dt.size)) +
                    ", (const void *)bt_opt_" + std::to_string(n.id) + ");");
@@ -926,7 +953,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         }
         return;
       }
-      if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
+      if ((t.kind == TypeKind::String || t.kind == TypeKind::Array) && is_kernel_field(n)) {
         CoreChain chain = core_chain(n);
         std::string macro = chain.macro(t.kind == TypeKind::String ? "_STR_INTO" : "_INTO");
         body_.line(std::string(chain.nullable ? "if (" + chain.base + ") " : "") + macro + "(&" + dest + ", " +
@@ -1058,7 +1085,7 @@ BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
   }
   // The base pointer goes into a local first: CO-RE reads cannot nest (the
   // base may itself be a CO-RE read, e.g. PT_REGS_PARM1_CORE).
-  std::string base = expr(obj);
+  std::string base = obj.type.kind == TypeKind::Pointer ? cast_to(obj.type, expr(obj)) : expr(obj);
   // Context fields can be BTF pointers the verifier wants null-checked
   // before any arithmetic (iter's ctx->task).
   bool nullable = obj.kind == NodeKind::Field && obj.lhs->kind == NodeKind::Builtin && obj.lhs->name == "ctx";
@@ -1193,7 +1220,10 @@ std::string BpfEmitter::expr(const Node &n) {
                    tmp + ", sizeof(" + tmp + "), (const void *)(" + e + "));");
         return tmp;
       }
-      if (n.op == "&") return "((__u64)&" + e + ")";
+      if (n.op == "&") {
+        if (n.lhs->kind != NodeKind::Variable) unsupported(n.loc, "taking the address of a map value or a field");
+        return "((__u64)&" + var_name(n.lhs->name) + ")";
+      }
       return "(" + n.op + e + ")";
     }
     case NodeKind::IncDec: {
@@ -1356,7 +1386,11 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   for (const auto &info : prog_.probes)
     for (const auto &ap : info.probe->attach_points) has_usdt |= ap.provider == "usdt";
   if (has_usdt) c.line("#include <bpf/usdt.bpf.h>");
-  for (const auto &d : prog_.program->c_definitions) c.raw(d.text + "\n");
+  for (const auto &d : prog_.program->c_definitions) {
+    // Kernel types come from vmlinux.h (BTF); kernel headers would clash with it.
+    bool include = d.text.find("#include") != std::string::npos && d.text.find_first_not_of(" \t") == d.text.find('#');
+    c.raw(include ? "/* " + d.text + ": types come from vmlinux.h */\n" : d.text + "\n");
+  }
   c.line("#include \"tool.h\"");
   c.line();
   if (zeros_size_)

@@ -189,8 +189,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       if (ap.provider == "end") has_end = true;
     }
   }
-  auto probe_row = [&](const AttachPoint &ap, int probe_id, int alternative_of) {
-    probe_rows.push_back("\t{" + c_string_literal(probe_section(ap, probe_id, "").func_name) + ", " +
+  auto probe_row = [&](const AttachPoint &ap, int probe_id, int ap_index, int alternative_of) {
+    probe_rows.push_back("\t{" + c_string_literal(probe_section(ap, probe_id, ap_index, "").func_name) + ", " +
                          c_string_literal(ap.provider) + ", " + c_string_literal(ap.target) + ", " +
                          c_string_literal(ap.func) + ", " + c_string_literal(ap.ns) + ", " +
                          c_string_literal(ap.unit) + ", " + std::to_string(ap.freq) + "ULL, " +
@@ -201,8 +201,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
     for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
       const AttachPoint &ap = info.probe->attach_points[i];
       int primary = static_cast<int>(probe_rows.size());
-      probe_row(ap, info.probe->id, -1);
-      if (i < info.fentry_twins.size() && info.fentry_twins[i]) probe_row(fentry_twin(ap), info.probe->id, primary);
+      probe_row(ap, info.probe->id, static_cast<int>(i), -1);
+      if (i < info.fentry_twins.size() && info.fentry_twins[i])
+        probe_row(fentry_twin(ap), info.probe->id, static_cast<int>(i), primary);
     }
 
   CWriter w;

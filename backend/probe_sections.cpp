@@ -15,9 +15,9 @@ static std::string identifier(const std::string &s) {
   return out;
 }
 
-ProbeSection probe_section(const AttachPoint &ap, int probe_id, const std::string &args_struct) {
+ProbeSection probe_section(const AttachPoint &ap, int probe_id, int ap_index, const std::string &args_struct) {
   const std::string &p = ap.provider;
-  std::string suffix = "_" + std::to_string(probe_id);
+  std::string suffix = "_" + std::to_string(probe_id) + (ap_index ? "_" + std::to_string(ap_index) : "");
   if (p == "begin" || p == "end" || p == "self" || p == "test" || p == "bench")
     return {"raw_tp", "void", p + suffix};
   if (p == "tracepoint") {

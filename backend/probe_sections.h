@@ -16,8 +16,9 @@ struct ProbeSection {
   std::string func_name;  // C function name, libbpf-tools style
 };
 
-// `args_struct` is the C struct of tracepoint args (for tracepoints).
-ProbeSection probe_section(const AttachPoint &ap, int probe_id, const std::string &args_struct);
+// `args_struct` is the C struct of tracepoint args (for tracepoints);
+// `ap_index` numbers the attach points of one probe (function names stay unique).
+ProbeSection probe_section(const AttachPoint &ap, int probe_id, int ap_index, const std::string &args_struct);
 
 // C expression for argN / retval in a probe of `provider`, given ctx.
 std::string arg_expression(const std::string &provider, int n);

@@ -100,6 +100,7 @@ class Analyser {
   void find_fentry_twins(Probe &probe, ProbeInfo &info);
   std::optional<ArgsInfo> args_of(const AttachPoint &ap);
   bool uses_builtin(const Probe &probe, const std::string &name);
+  bool uses_call(const Probe &probe, const std::string &name);
 
   // ---- scopes ----
   ScratchVar *find_var(const std::string &name);
@@ -334,6 +335,8 @@ ScratchVar &Analyser::define_var(const std::string &name, const Type &type, cons
 // host's BTF: the tool picks one on the target (DESIGN invariant 4).
 void Analyser::find_fentry_twins(Probe &probe, ProbeInfo &info) {
   info.fentry_twins.assign(probe.attach_points.size(), std::nullopt);
+  // Register access and the like only exist in a kprobe's pt_regs context.
+  if (uses_call(probe, "reg") || uses_builtin(probe, "usermode") || uses_builtin(probe, "func")) return;
   for (size_t i = 0; i < probe.attach_points.size(); i++) {
     const AttachPoint &ap = probe.attach_points[i];
     if ((ap.provider != "kprobe" && ap.provider != "kretprobe") || ap.need_expansion || ap.has_offset ||
@@ -386,23 +389,31 @@ void Analyser::load_args(Probe &probe, ProbeInfo &info) {
     }
 }
 
-static bool node_uses_builtin(const Node *n, const std::string &name) {
+static bool node_uses(const Node *n, NodeKind kind, const std::string &name) {
   if (!n) return false;
-  if (n->kind == NodeKind::Builtin && n->name == name) return true;
+  if (n->kind == kind && n->name == name) return true;
   for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()})
-    if (node_uses_builtin(c, name)) return true;
+    if (node_uses(c, kind, name)) return true;
   for (auto &a : n->args)
-    if (node_uses_builtin(a.get(), name)) return true;
+    if (node_uses(a.get(), kind, name)) return true;
   for (auto &b : n->body)
-    if (node_uses_builtin(b.get(), name)) return true;
+    if (node_uses(b.get(), kind, name)) return true;
+  return false;
+}
+
+static bool probe_uses(const Probe &probe, NodeKind kind, const std::string &name) {
+  if (node_uses(probe.predicate.get(), kind, name)) return true;
+  for (auto &s : probe.body)
+    if (node_uses(s.get(), kind, name)) return true;
   return false;
 }
 
 bool Analyser::uses_builtin(const Probe &probe, const std::string &name) {
-  if (node_uses_builtin(probe.predicate.get(), name)) return true;
-  for (auto &s : probe.body)
-    if (node_uses_builtin(s.get(), name)) return true;
-  return false;
+  return probe_uses(probe, NodeKind::Builtin, name);
+}
+
+bool Analyser::uses_call(const Probe &probe, const std::string &name) {
+  return probe_uses(probe, NodeKind::Call, name);
 }
 
 Type Analyser::args_type() {

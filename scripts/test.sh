@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole bt2bin test suite: setup's install + build (idempotent), then every CTest suite
-# (unit, parse_corpus, diagnostics, e2e, differential, kernel_matrix) through
+# (unit, parse_corpus, diagnostics, compile_corpus, e2e, differential, kernel_matrix) through
 # `ctest --test-dir build --output-on-failure`, then a final summary (one line per suite, with
 # the suite's own `N passed, M failed` line from build/test-summaries/ when it writes one).
 # Usage: scripts/test.sh [extra ctest args, e.g. -R e2e]

@@ -85,6 +85,7 @@ class Analyser {
   void check_block(std::vector<NodePtr> &stmts);
   void check_stmt(Node &n);
   void check_assign(Node &n);
+  void check_loop_body(Node &n, const Type *loop_var);
   void check_map_assign(Node &n);
   void check_expr(Node &n);
   void check_call(Node &n);
@@ -519,25 +520,15 @@ void Analyser::check_stmt(Node &n) {
       break;
     case NodeKind::While:
       check_expr(*n.cond);
-      push_scope();
-      loop_depth_++;
-      check_block(n.body);
-      loop_depth_--;
-      pop_scope();
+      check_loop_body(n, nullptr);
       break;
     case NodeKind::ForRange: {
       check_expr(*n.cond);
       check_expr(*n.rhs);
       if (!n.cond->type.is_integer() || !n.rhs->type.is_integer())
         error(n.cond->loc.merge(n.rhs->loc), "range bounds must be integers");
-      push_scope();
-      ScratchVar &v = define_var(n.lhs->name, make_int(8, true), n.lhs->loc);
-      n.lhs->type = v.type;
-      n.lhs->id = v.slot;
-      loop_depth_++;
-      check_block(n.body);
-      loop_depth_--;
-      pop_scope();
+      Type index = make_int(8, true);
+      check_loop_body(n, &index);
       break;
     }
     case NodeKind::ForMap: {
@@ -553,14 +544,7 @@ void Analyser::check_stmt(Node &n) {
       Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key,
                             m.value.is_none() ? make_int(8, true) : m.value});
       n.rhs->type = m.value;
-      push_scope();
-      ScratchVar &v = define_var(n.lhs->name, kv, n.lhs->loc);
-      n.lhs->type = v.type;
-      n.lhs->id = v.slot;
-      loop_depth_++;
-      check_block(n.body);
-      loop_depth_--;
-      pop_scope();
+      check_loop_body(n, &kv);
       break;
     }
     case NodeKind::Break:
@@ -584,6 +568,21 @@ void Analyser::check_stmt(Node &n) {
         error(n.loc, std::string("unsupported statement '") + node_kind_name(n.kind) + "'");
       }
   }
+}
+
+// The body of a while/for loop in its own scope; `loop_var` (for loops)
+// declares n.lhs there with that type.
+void Analyser::check_loop_body(Node &n, const Type *loop_var) {
+  push_scope();
+  if (loop_var) {
+    ScratchVar &v = define_var(n.lhs->name, *loop_var, n.lhs->loc);
+    n.lhs->type = v.type;
+    n.lhs->id = v.slot;
+  }
+  loop_depth_++;
+  check_block(n.body);
+  loop_depth_--;
+  pop_scope();
 }
 
 void Analyser::check_assign(Node &n) {

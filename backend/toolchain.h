@@ -8,17 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "util/run_command.h"
+
 namespace bt2bin {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
-
-// Runs argv[0] (looked up in PATH) with argv; writes stdout to `stdout_file`
-// when it is non-empty, else captures it with stderr.
-CommandResult run_command(const std::vector<std::string> &argv,
-                          const std::string &stdout_file = {});
 
 struct ToolchainOptions {
   std::string work_dir;       // holds tool.bpf.c, tool.h, tool.main.cpp

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <regex>
 
-#include "backend/toolchain.h"
+#include "util/run_command.h"
 
 namespace bt2bin {
 

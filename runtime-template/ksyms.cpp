@@ -1,6 +1,7 @@
 // Kernel symbols: /proc/kallsyms parsing, sorted table, lookup and
 // name-to-address resolution. See ksyms.h.
 #include "runtime-template/ksyms.h"
+#include "runtime-template/number_text.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -132,18 +133,6 @@ bool better_name(int ra, std::string_view a, int rb, std::string_view b) {
   if (ua != ub)
     return ua < ub;
   return a.size() > b.size();
-}
-
-void append_hex(std::string &out, uint64_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, 16);
-  out.append(buf, end - buf);
-}
-
-void append_dec(std::string &out, uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, end - buf);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // kstack/ustack/ksym/usym formatting in bpftrace's modes. See stack_format.h.
 #include "runtime-template/stack_format.h"
+#include "runtime-template/number_text.h"
 #include "runtime-template/value_format.h"
 
 #include <charconv>
@@ -7,18 +8,6 @@
 namespace bt2bin::rt {
 
 namespace {
-
-void append_hex(std::string &out, uint64_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, 16);
-  out.append(buf, end - buf);
-}
-
-void append_dec(std::string &out, uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, end - buf);
-}
 
 size_t frame_count(const uint64_t *ips, size_t n, uint32_t limit) {
   if (limit && n > limit)

@@ -6,6 +6,7 @@
 // PerfMap (/tmp/perf-PID.map), Process (a pid's executable mappings), and
 // Usyms::Impl tying them together.
 #include "runtime-template/usyms.h"
+#include "runtime-template/number_text.h"
 
 #include <cxxabi.h>
 #include <dirent.h>
@@ -66,18 +67,6 @@ bool read_file(const std::string &path, std::string &out) {
   }
   close(fd);
   return true;
-}
-
-void append_hex(std::string &out, uint64_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, 16);
-  out.append(buf, end - buf);
-}
-
-void append_dec(std::string &out, uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, end - buf);
 }
 
 std::string pid_path(int pid, const char *what) {

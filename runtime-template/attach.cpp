@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -97,6 +98,48 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
   r.attached++;
 }
 
+// watchpoint:ADDR:LEN:MODE: a hardware breakpoint (debug register) perf
+// event. With a process (-p, -c) it follows that process; otherwise it is
+// a kernel address, watched on every CPU.
+void attach_watchpoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+  perf_event_attr attr = {};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_BREAKPOINT;
+  attr.bp_type = HW_BREAKPOINT_EMPTY;
+  for (const char *m = p.mode; *m; m++)
+    attr.bp_type |= *m == 'r' ? HW_BREAKPOINT_R : *m == 'w' ? HW_BREAKPOINT_W : *m == 'x' ? HW_BREAKPOINT_X : 0;
+  attr.bp_addr = p.offset;
+  // An execute breakpoint covers one instruction: the length is a long's.
+  attr.bp_len = (attr.bp_type & HW_BREAKPOINT_X) ? sizeof(long) : p.len;
+  attr.sample_period = 1;
+  r.watch_address = p.offset;
+  // The address may come from a positional parameter: `probe` is named at run time.
+  LIBBPF_OPTS(bpf_perf_event_opts, opts);
+  if (p.deferred && *p.deferred) opts.bpf_cookie = namer.name(p.display);
+  int ncpus = libbpf_num_possible_cpus();
+  for (int cpu = 0; cpu < (pid ? 1 : ncpus); cpu++) {
+    int fd = perf_event_open(&attr, pid ? pid : -1, pid ? -1 : cpu);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENODEV && !pid) continue;  // offline CPU
+      r.error = std::string(p.display) + ": " +
+                (err == ENOSPC ? "no free hardware debug register for the watchpoint"
+                 : err == ENOENT || err == EOPNOTSUPP ? "hardware breakpoints are not supported on this machine"
+                 : err == EINVAL ? "the kernel rejected the watchpoint (address, length or mode): " + errno_text(err)
+                                 : "perf_event_open failed: " + errno_text(err));
+      return;
+    }
+    r.perf_fds.push_back(fd);
+    bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
+    if (!link) {
+      r.error = std::string(p.display) + ": " + errno_text(errno);
+      return;
+    }
+    r.links.push_back(link);
+  }
+  r.attached++;
+}
+
 void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer) {
   std::vector<std::pair<std::string, std::string>> events;
   if (p.wildcard) {
@@ -175,6 +218,8 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     add_link(r, bpf_program__attach_trace(prog), p.display);
   } else if (provider == "iter") {
     add_link(r, bpf_program__attach_iter(prog, nullptr), p.display);
+  } else if (provider == "watchpoint") {
+    attach_watchpoint(r, prog, p, pid, namer);
   } else if (provider == "profile" || provider == "interval" || provider == "software" ||
              provider == "hardware") {
     attach_perf(r, prog, p, pid);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -310,6 +311,9 @@ class Tool {
   void report_lost_events();
   bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
   bool drop_unavailable_probes();
+  ProbeDesc with_deferred_parts(const ProbeDesc &p);
+  void unwatch(uint64_t addr);
+  std::deque<std::string> displays_;  // probe names rebuilt at start (deferred parts)
   void run_iterators();
   std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
   std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
@@ -376,6 +380,34 @@ bool Tool::drop_unavailable_probes() {
   return true;
 }
 
+// The numeric attach-point parts given as positional parameters
+// (`watchpoint:$1:8:w`), read from the command line; the probe's display
+// name is rebuilt from the values.
+ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p) {
+  if (!p.deferred || !*p.deferred) return p;
+  ProbeDesc q = p;
+  std::string list = p.deferred;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string item = list.substr(start, end - start);
+    start = end + 1;
+    size_t eq = item.find("=$");
+    if (eq == std::string::npos) continue;
+    std::string field = item.substr(0, eq);
+    // Unsigned: kernel addresses do not fit an int64.
+    uint64_t v = strtoull(g_args.positional_str(atoi(item.c_str() + eq + 2)), nullptr, 0);
+    if (field == "address" || field == "offset") q.offset = v;
+    else if (field == "freq") q.freq = v;
+    else if (field == "len") q.len = v;
+  }
+  if (strcmp(p.provider, "watchpoint") == 0) {
+    displays_.push_back("watchpoint:" + std::to_string(q.offset) + ":" + std::to_string(q.len) + ":" + q.mode);
+    q.display = displays_.back().c_str();
+  }
+  return q;
+}
+
 bool Tool::attach_all() {
   int count = 0;
   ProbeNamer namer;
@@ -398,7 +430,9 @@ bool Tool::attach_all() {
     }
     if (skipped_[i]) continue;
     bpf_program *prog = program(p);
-    AttachResult r = attach_probe(prog, p, o_.pid, namer);
+    // Watchpoints on a process address follow -p PID or the -c child.
+    int pid = provider == "watchpoint" && !o_.pid ? static_cast<int>(g_args.child_pid) : o_.pid;
+    AttachResult r = attach_probe(prog, with_deferred_parts(p), pid, namer);
     if (!r.error.empty() && r.attached == 0) {
       std::string policy = d_.missing_probes;
       if (policy == "ignore") continue;
@@ -475,6 +509,9 @@ void Tool::handle_event(const uint8_t *data, size_t size) {
       out_.join(text);
       break;
     }
+    case kActionUnwatch:
+      unwatch(arg[0]);
+      break;
     case kActionRuntimeError:
       if (arg[0] < d_.nerror_sites) out_.divide_by_zero(d_.error_sites[arg[0]]);
       break;
@@ -522,6 +559,19 @@ void Tool::clear_map(uint32_t id, bool zero) {
   for (auto &e : entries) {
     if (zero) bpf_map_update_elem(fd, e.key.data(), zeros.data(), BPF_EXIST);
     else bpf_map_delete_elem(fd, e.key.data());
+  }
+}
+
+// unwatch(addr): detaches every watchpoint on `addr`; other addresses are
+// silently ignored, as bpftrace does.
+void Tool::unwatch(uint64_t addr) {
+  for (auto &a : attached_) {
+    if (!a.watch_address || a.watch_address != addr) continue;
+    for (auto *l : a.links) bpf_link__destroy(l);
+    for (int fd : a.perf_fds) close(fd);
+    a.links.clear();
+    a.perf_fds.clear();
+    a.watch_address = 0;
   }
 }
 

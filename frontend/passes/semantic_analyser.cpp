@@ -1640,6 +1640,17 @@ void Analyser::check_call(Node &n) {
     }
     return;
   }
+  // --- h4: watchpoints ---
+  if (f == "unwatch") {
+    // Asynchronous: the tool removes every watchpoint on this address.
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (!t.is_integer() && t.kind != TypeKind::Pointer && !t.is_none())
+      error(n.args[0]->loc, "unwatch() needs an address (an integer), not '" + t.to_string() + "'");
+    n.type = make_void();
+    return;
+  }
   error(n.loc, "unknown function '" + f + "'");
 }
 

@@ -8,6 +8,7 @@
 # `host 6.1 6.12`, default all), NAME.args (tool arguments, one per line), NAME.workload (argv, one per line, run once the tool is attached;
 # first word may name a tests/e2e/helpers program), NAME.timeout (seconds, default 20), NAME.rc
 # (expected exit code, default 0; `!0` = any failure code other than a timeout's 124/137/143).
+# In NAME.args, a word `{ksym:NAME}` is replaced by the address of kernel symbol NAME.
 #
 # Usage: tests/kernel_matrix/run.sh BUILD_DIR [-k REGEX] [--kernels 'host 6.1 6.12'] [--selftest] [--keep]
 #   --selftest  use the hand-written static C stand-ins in selftest/ instead of bt2bin-built cases
@@ -145,6 +146,11 @@ run_on_host() { # run_on_host NAME: writes out/host/NAME.out and .rc
   local -a wl args
   read_lines "$case_dir/$name.workload" wl
   read_lines "$case_dir/$name.args" args
+  for i in "${!args[@]}"; do # {ksym:NAME} -> the kernel symbol's address, as in guest-init.sh
+    if [[ ${args[i]} =~ ^\{ksym:(.+)\}$ ]]; then
+      args[i]=0x$(awk -v s="${BASH_REMATCH[1]}" '$3 == s { print $1; exit }' /proc/kallsyms)
+    fi
+  done
   if ((${#wl[@]})) && [[ -x $work/helpers/${wl[0]} ]]; then wl[0]=$work/helpers/${wl[0]}; fi
   (cd "$work/bin" && exec timeout -k 3 "${case_timeout[$name]}" env --default-signal=INT,TERM \
     "./$name" "${args[@]}" </dev/null >"$out" 2>&1) &

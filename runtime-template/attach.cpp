@@ -82,8 +82,10 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     if (fd < 0) {
       int err = errno;
       if (err == ENODEV && every_cpu) continue;  // offline CPU
-      r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err) +
-                (provider == "hardware" && err == ENOENT ? " (no hardware PMU on this machine)" : "");
+      if (provider == "hardware" && (err == ENOENT || err == EOPNOTSUPP || err == ENODEV))
+        r.error = std::string(p.display) + ": hardware event not supported on this machine (no hardware PMU)";
+      else
+        r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err);
       return;
     }
     r.perf_fds.push_back(fd);

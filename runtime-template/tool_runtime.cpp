@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "runtime-template/attach.h"
+#include "runtime-template/host_restrictions.h"
 #include "runtime-template/ksyms.h"
 #include "runtime-template/usyms.h"
 #include "runtime-template/map_format.h"
@@ -199,6 +200,7 @@ uint64_t boot_ns() {
 // Explains a load failure in one line.
 std::string load_error(int err) {
   err = err < 0 ? -err : err;
+  if (std::string why = lockdown_problem(); !why.empty()) return why;
   if (geteuid() != 0 && (err == EPERM || err == EACCES))
     return "permission denied: run as root (or with CAP_BPF and CAP_PERFMON)";
   if (err == EPERM) return "the kernel refused to load the BPF programs (EPERM): lockdown or missing capabilities";
@@ -434,6 +436,7 @@ bool Tool::attach_all() {
     int pid = provider == "watchpoint" && !o_.pid ? static_cast<int>(g_args.child_pid) : o_.pid;
     AttachResult r = attach_probe(prog, with_deferred_parts(p), pid, namer);
     if (!r.error.empty() && r.attached == 0) {
+      if (std::string why = lockdown_problem(); !why.empty()) r.error = std::string(p.display) + ": " + why;
       std::string policy = d_.missing_probes;
       if (policy == "ignore") continue;
       fprintf(stderr, "%s: %s\n", policy == "warn" ? "WARNING" : "ERROR", r.error.c_str());
@@ -616,6 +619,10 @@ int Tool::run() {
     return 1;
   }
   libbpf_set_print(o_.verbose ? libbpf_verbose : libbpf_quiet);
+  if (std::string why = privilege_problem(); !why.empty()) {
+    fprintf(stderr, "ERROR: %s\n", why.c_str());
+    return 1;
+  }
 
   obj_ = ops_.open();
   if (!obj_) {

@@ -843,7 +843,9 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         // names each attach point under its cookie.
         uses_probe_names_ = true;
         body_.open("");
-        body_.line("__u32 _index = bpf_get_attach_cookie(ctx);");
+        // libbpf's USDT support keeps the BPF cookie for itself.
+        body_.line(std::string("__u32 _index = ") + (ap_->provider == "usdt" ? "bpf_usdt_cookie" : "bpf_get_attach_cookie") +
+                   "(ctx);");
         body_.line("const char *_name = bpf_map_lookup_elem(&probe_names, &_index);");
         body_.line("");
         body_.line("if (_name)");
@@ -856,6 +858,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         Node lit(NodeKind::String, n.loc);
         lit.str = ap_->name();
         emit_into(lit, dest, dt);
+        return;
+      }
+      if (n.name == "func" && dt.kind == TypeKind::Usym) {
+        body_.line(dest + ".addr = bpf_get_func_ip(ctx);");
+        body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
         return;
       }
       if (n.name == "ustack") {

@@ -296,6 +296,17 @@ bool fentry_available() {
   return true;  // tracefs not mounted: let the load decide
 }
 
+// -p PID: the tool ends when the traced process does (a zombie counts as gone).
+bool process_gone(int pid) {
+  FILE *f = fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return true;
+  char buf[512] = {};
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  const char *paren = strrchr(buf, ')');
+  return n == 0 || !paren || paren[1] != ' ' || paren[2] == 'Z';
+}
+
 class Tool {
  public:
   Tool(const ToolDesc &d, const SkeletonOps &ops, Options &o) : d_(d), ops_(ops), o_(o), out_(o.json) {}
@@ -693,7 +704,7 @@ int Tool::run() {
       run_programs("self");
     }
     out_.flush();
-    done = exit_requested_ || child_.exited();
+    done = exit_requested_ || child_.exited() || (o_.pid && process_gone(o_.pid));
   }
   exit_sequence();
   ring_buffer__free(rb_);

@@ -746,6 +746,8 @@ void Analyser::check_expr(Node &n) {
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
+      // uprobe `func` is a user address, printed as the process's symbol.
+      if (n.name == "func" && (provider_ == "uprobe" || provider_ == "uretprobe")) n.type = make_simple(TypeKind::Usym, 16);
       if (n.name == "retval" && provider_ == "fexit" && probe_info_->args_loaded && probe_info_->args.has_return)
         n.type = probe_info_->args.return_type;  // fexit: typed from BTF
       if (n.name == "ctx" && provider_ == "iter") {

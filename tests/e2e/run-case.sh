@@ -89,6 +89,16 @@ if ! timeout 300 "$bt2bin" "$bt" -o "$dir/tool" >"$dir/compile.log" 2>&1; then
 fi
 [[ -x $dir/tool ]] || finish FAIL "bt2bin exited 0 but produced no executable"
 
+# ---- a process started before the tool (NAME.background), named in NAME.args as {bgpid} ----
+read_lines "$base.background" background
+bgpid=''
+if ((${#background[@]})); then
+  if [[ -x $helpers/${background[0]} ]]; then background[0]=$helpers/${background[0]}; fi
+  "${background[@]}" >"$dir/background.log" 2>&1 </dev/null &
+  bgpid=$!
+  for i in "${!args[@]}"; do args[i]=${args[i]//\{bgpid\}/$bgpid}; done
+fi
+
 # ---- privileges (NAME.user): run as `nobody`, or as root without capabilities ----
 runner=()
 if [[ -f $base.user ]]; then
@@ -140,6 +150,10 @@ if [[ -n $sig ]]; then
 fi
 rc=0
 wait "$pid" || rc=$?
+if [[ -n $bgpid ]]; then
+  kill -KILL "$bgpid" 2>/dev/null || true
+  wait "$bgpid" 2>/dev/null || true
+fi
 
 # ---- compare ----
 reasons=()

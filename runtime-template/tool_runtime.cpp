@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -326,6 +327,7 @@ class Tool {
   bool drop_unavailable_probes();
   ProbeDesc with_deferred_parts(const ProbeDesc &p);
   void unwatch(uint64_t addr);
+  bool check_expanded_tracepoints();
   std::deque<std::string> displays_;  // probe names rebuilt at start (deferred parts)
   void run_iterators();
   std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
@@ -376,6 +378,14 @@ bool Tool::drop_unavailable_probes() {
     uint32_t drop = use_twin ? static_cast<uint32_t>(primary) : i;
     bpf_program__set_autoload(program(d_.probes[drop]), false);
     skipped_[drop] = true;
+  }
+  // Events of a wildcard expanded when compiling that this host lacks:
+  // not loaded (their args types may not exist here either).
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    const ProbeDesc &p = d_.probes[i];
+    if (!p.expanded_from || !*p.expanded_from || !match_probes("tracepoint", p.target, "", p.func).empty()) continue;
+    bpf_program__set_autoload(program(p), false);
+    skipped_[i] = true;
   }
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
@@ -458,7 +468,40 @@ bool Tool::attach_all() {
     if (provider == "iter") iter_links_.insert(iter_links_.end(), r.links.begin(), r.links.end());
     attached_.push_back(std::move(r));
   }
+  if (!check_expanded_tracepoints()) return false;
   if (!o_.quiet) out_.attached(count);
+  return true;
+}
+
+// Wildcard tracepoints expanded when compiling (their probes read `args`,
+// typed per event): the pattern fails only when none of its events exists
+// here; events it matches here that the build host lacked cannot be typed
+// and are not traced, with a warning.
+bool Tool::check_expanded_tracepoints() {
+  std::set<std::string> patterns;
+  for (uint32_t i = 0; i < d_.nprobes; i++)
+    if (d_.probes[i].expanded_from && *d_.probes[i].expanded_from) patterns.insert(d_.probes[i].expanded_from);
+  for (const auto &pattern : patterns) {
+    std::set<std::string> compiled;
+    bool any_here = false;
+    for (uint32_t i = 0; i < d_.nprobes; i++) {
+      const ProbeDesc &p = d_.probes[i];
+      if (!p.expanded_from || pattern != p.expanded_from) continue;
+      compiled.insert(std::string(p.target) + ":" + p.func);
+      any_here |= !skipped_[i];
+    }
+    std::string rest = pattern.substr(pattern.find(':') + 1);  // "category:event"
+    std::string category = rest.substr(0, rest.find(':')), event = rest.substr(rest.find(':') + 1);
+    for (const auto &m : match_probes("tracepoint", category, "", event))
+      if (!compiled.count(m.str()))
+        fprintf(stderr, "WARNING: tracepoint:%s matches %s on this host but did not exist where the tool was "
+                        "compiled (its args are typed when compiling): not traced\n", m.str().c_str(), pattern.c_str());
+    if (any_here) continue;
+    std::string policy = d_.missing_probes;
+    if (policy == "ignore") continue;
+    fprintf(stderr, "%s: no tracepoints match %s\n", policy == "warn" ? "WARNING" : "ERROR", pattern.c_str());
+    if (policy == "error") return false;
+  }
   return true;
 }
 

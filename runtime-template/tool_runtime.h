@@ -35,6 +35,9 @@ struct ProbeDesc {
   // Numeric parts given as positional parameters, resolved at start:
   // "field=$N" pairs separated by ',' (fields: address, offset, freq, len).
   const char *deferred;
+  // A tracepoint of a wildcard expanded when compiling (because the probe
+  // reads `args`): the pattern, else "". Missing on the target = skipped.
+  const char *expanded_from;
 };
 
 // Runtime actions carried by the event channel; ids above the format-call

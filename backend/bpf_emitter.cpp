@@ -765,6 +765,19 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.close();
     return;
   }
+  // --- h4: watchpoints ---
+  if (f == "unwatch") {
+    body_.open("");
+    body_.line("struct bt_unwatch_record *_rec = bt_reserve(sizeof(*_rec));");
+    body_.line("");
+    body_.open("if (_rec)");
+    body_.line("_rec->action = BT_ACTION_UNWATCH;");
+    body_.line("_rec->addr = (__u64)(" + expr(*n.args[0]) + ");");
+    body_.line("bt_submit(_rec);");
+    body_.close();
+    body_.close();
+    return;
+  }
   if (f == "signal") {
     const Node &a = *n.args[0];
     body_.line("bpf_send_signal(" + (a.kind == NodeKind::String ? "bt_signal_" + a.str : expr(a)) + ");");
@@ -825,11 +838,14 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line("BPF_CORE_READ_STR_INTO(&" + dest + ", " + task + ", real_parent, comm);");
         return;
       }
-      if (n.name == "probe" && ap_->need_expansion) {
-        // Wildcard: the runtime names each attach point under its cookie.
+      if (n.name == "probe" && (ap_->need_expansion || !ap_->deferred.empty())) {
+        // Wildcard, or parts given as positional parameters: the runtime
+        // names each attach point under its cookie.
         uses_probe_names_ = true;
         body_.open("");
-        body_.line("__u32 _index = bpf_get_attach_cookie(ctx);");
+        // libbpf's USDT support keeps the BPF cookie for itself.
+        body_.line(std::string("__u32 _index = ") + (ap_->provider == "usdt" ? "bpf_usdt_cookie" : "bpf_get_attach_cookie") +
+                   "(ctx);");
         body_.line("const char *_name = bpf_map_lookup_elem(&probe_names, &_index);");
         body_.line("");
         body_.line("if (_name)");
@@ -842,6 +858,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         Node lit(NodeKind::String, n.loc);
         lit.str = ap_->name();
         emit_into(lit, dest, dt);
+        return;
+      }
+      if (n.name == "func" && dt.kind == TypeKind::Usym) {
+        body_.line(dest + ".addr = bpf_get_func_ip(ctx);");
+        body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
         return;
       }
       if (n.name == "ustack") {
@@ -1479,11 +1500,13 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   h.line("#define BT_ACTION_JOIN 1000006");
   h.line("#define BT_JOIN_ARGS 16");
   h.line("#define BT_JOIN_ARG_SIZE 256");
+  h.line("#define BT_ACTION_UNWATCH 1000100");
   h.line("#define BT_ACTION_PRINT_VALUE_BASE 2000000");
   h.line();
   h.line("struct bt_exit_record {\n\t__u64 action;\n\t__s64 code;\n};\n");
   h.line("struct bt_map_record {\n\t__u64 action;\n\t__u64 map;\n\t__u64 top;\n\t__u64 div;\n};\n");
   h.line("struct bt_time_record {\n\t__u64 action;\n\t__u64 time_id;\n};\n");
+  h.line("struct bt_unwatch_record {\n\t__u64 action;\n\t__u64 addr;\n};\n");
   h.line("struct bt_join_record {\n\t__u64 action;\n\t__u64 site;\n\tchar args[BT_JOIN_ARGS][BT_JOIN_ARG_SIZE];\n};\n");
   for (const auto &d : types_.definitions()) h.raw(d + "\n");
   std::set<std::string> seen;

@@ -124,6 +124,14 @@ const char *format_kind(FormatKind k) {
   return "0";
 }
 
+// `field=$N,...`: the numeric attach-point parts the tool reads from its
+// positional parameters at start (see ProbeDesc::deferred).
+std::string deferred_parts(const AttachPoint &ap) {
+  std::string out;
+  for (const auto &[field, text] : ap.deferred) out += (out.empty() ? "" : ",") + field + "=" + text;
+  return out;
+}
+
 }  // namespace
 
 std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTypes &types,
@@ -195,7 +203,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                          c_string_literal(ap.func) + ", " + c_string_literal(ap.ns) + ", " +
                          c_string_literal(ap.unit) + ", " + std::to_string(ap.freq) + "ULL, " +
                          std::to_string(ap.offset) + "ULL, " + c_string_literal(ap.name()) + ", " +
-                         (ap.need_expansion ? "true" : "false") + ", " + std::to_string(alternative_of) + "},");
+                         (ap.need_expansion ? "true" : "false") + ", " + std::to_string(alternative_of) + ", " +
+                         std::to_string(ap.len) + "ULL, " + c_string_literal(ap.mode) + ", " +
+                         c_string_literal(deferred_parts(ap)) + ", " + c_string_literal(ap.expanded_from) + "},");
   };
   for (const auto &info : prog.probes)
     for (size_t i = 0; i < info.probe->attach_points.size(); i++) {

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,8 +82,10 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     if (fd < 0) {
       int err = errno;
       if (err == ENODEV && every_cpu) continue;  // offline CPU
-      r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err) +
-                (provider == "hardware" && err == ENOENT ? " (no hardware PMU on this machine)" : "");
+      if (provider == "hardware" && (err == ENOENT || err == EOPNOTSUPP || err == ENODEV))
+        r.error = std::string(p.display) + ": hardware event not supported on this machine (no hardware PMU)";
+      else
+        r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err);
       return;
     }
     r.perf_fds.push_back(fd);
@@ -95,6 +98,123 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     if (pid) break;
   }
   r.attached++;
+}
+
+// watchpoint:ADDR:LEN:MODE: a hardware breakpoint (debug register) perf
+// event. With a process (-p, -c) it follows that process; otherwise it is
+// a kernel address, watched on every CPU.
+void attach_watchpoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+  perf_event_attr attr = {};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_BREAKPOINT;
+  attr.bp_type = HW_BREAKPOINT_EMPTY;
+  for (const char *m = p.mode; *m; m++)
+    attr.bp_type |= *m == 'r' ? HW_BREAKPOINT_R : *m == 'w' ? HW_BREAKPOINT_W : *m == 'x' ? HW_BREAKPOINT_X : 0;
+  attr.bp_addr = p.offset;
+  // An execute breakpoint covers one instruction: the length is a long's.
+  attr.bp_len = (attr.bp_type & HW_BREAKPOINT_X) ? sizeof(long) : p.len;
+  attr.sample_period = 1;
+  r.watch_address = p.offset;
+  // The address may come from a positional parameter: `probe` is named at run time.
+  LIBBPF_OPTS(bpf_perf_event_opts, opts);
+  if (p.deferred && *p.deferred) opts.bpf_cookie = namer.name(p.display);
+  int ncpus = libbpf_num_possible_cpus();
+  for (int cpu = 0; cpu < (pid ? 1 : ncpus); cpu++) {
+    int fd = perf_event_open(&attr, pid ? pid : -1, pid ? -1 : cpu);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENODEV && !pid) continue;  // offline CPU
+      r.error = std::string(p.display) + ": " +
+                (err == ENOSPC ? "no free hardware debug register for the watchpoint"
+                 : err == ENOENT || err == EOPNOTSUPP ? "hardware breakpoints are not supported on this machine"
+                 : err == EINVAL ? "the kernel rejected the watchpoint (address, length or mode): " + errno_text(err)
+                                 : "perf_event_open failed: " + errno_text(err));
+      return;
+    }
+    r.perf_fds.push_back(fd);
+    bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
+    if (!link) {
+      r.error = std::string(p.display) + ": " + errno_text(errno);
+      return;
+    }
+    r.links.push_back(link);
+  }
+  r.attached++;
+}
+
+// What to say when a user probe names no binary and no -p PID was given.
+std::string binary_not_found(const ProbeDesc &p, int pid) {
+  if (!*p.target && !pid) return std::string(p.display) + ": a probe without a binary needs -p PID";
+  if (!*p.target) return std::string(p.display) + ": cannot read the executable of process " + std::to_string(pid);
+  return std::string(p.display) + ": binary not found: " + p.target;
+}
+
+// uprobe/uretprobe: one function, an address, or wildcards over the
+// functions (and binaries) found on this host; with -p PID only that
+// process is traced.
+void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+  std::string provider = p.provider;
+  bool ret = provider == "uretprobe";
+  if (!p.wildcard) {
+    auto paths = resolve_binary_paths(p.target, pid);
+    if (paths.empty()) {
+      r.error = binary_not_found(p, pid);
+      return;
+    }
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
+    if (*p.func) opts.func_name = p.func;
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), p.offset, &opts);
+    if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
+    else add_link(r, link, p.display);
+    return;
+  }
+  MatchOptions mo;
+  mo.pid = pid;
+  auto matches = match_probes(provider, p.target, "", p.func, mo);
+  if (matches.empty()) {
+    r.error = resolve_binary_paths(p.target, pid).empty() ? binary_not_found(p, pid)
+                                                         : std::string("no functions match ") + p.display;
+    return;
+  }
+  int err = 0;
+  for (const auto &m : matches) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = namer.name(provider + ":" + m.target + ":" + m.func),
+                .retprobe = ret, .func_name = m.func.c_str());
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, m.target.c_str(), 0, &opts);
+    if (link) add_link(r, link, m.func);
+    else err = errno;  // some symbols (ifuncs, aliases) cannot be probed: skip them
+  }
+  if (r.attached == 0) r.error = std::string(p.display) + ": " + errno_text(err);
+}
+
+// usdt: `binary:[ns:]probe`, `*:probe` (every binary -p PID maps, or every
+// process), `binary:*`, and the -p form `usdt:probe`. libbpf activates
+// semaphores (through the kernel's uprobe reference counter).
+void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+  if (!p.wildcard) {
+    auto paths = resolve_binary_paths(p.target, pid);
+    if (paths.empty()) r.error = binary_not_found(p, pid);
+    else add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr), p.display);
+    return;
+  }
+  MatchOptions mo;
+  mo.pid = pid;
+  auto matches = match_probes("usdt", p.target, p.ns, p.func, mo);
+  if (matches.empty()) {
+    r.error = *p.target == '*' || !resolve_binary_paths(p.target, pid).empty()
+                  ? std::string("no USDT probes match ") + p.display
+                  : binary_not_found(p, pid);
+    return;
+  }
+  int err = 0;
+  for (const auto &m : matches) {
+    // libbpf keeps the BPF cookie for its argument specs: `probe` uses the USDT cookie.
+    LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = namer.name("usdt:" + m.target + ":" + m.ns + ":" + m.func));
+    bpf_link *link = bpf_program__attach_usdt(prog, pid ? pid : -1, m.target.c_str(), m.ns.c_str(), m.func.c_str(), &opts);
+    if (link) add_link(r, link, m.str());
+    else err = errno;
+  }
+  if (r.attached == 0) r.error = std::string(p.display) + ": " + errno_text(err);
 }
 
 void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer) {
@@ -151,30 +271,15 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     else
       add_link(r, link, p.display);
   } else if (provider == "uprobe" || provider == "uretprobe") {
-    auto paths = resolve_binary_paths(p.target, pid);
-    if (paths.empty()) {
-      r.error = std::string(p.display) + ": binary not found: " + p.target;
-    } else {
-      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = provider == "uretprobe");
-      std::string func = p.func;
-      if (!func.empty()) opts.func_name = func.c_str();
-      bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(),
-                                                       func.empty() ? p.offset : p.offset, &opts);
-      if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
-      else add_link(r, link, p.display);
-    }
+    attach_uprobe(r, prog, p, pid, namer);
   } else if (provider == "usdt") {
-    auto paths = resolve_binary_paths(p.target, pid);
-    if (paths.empty()) {
-      r.error = std::string(p.display) + ": binary not found: " + p.target;
-    } else {
-      add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr),
-               p.display);
-    }
+    attach_usdt(r, prog, p, pid, namer);
   } else if (provider == "fentry" || provider == "fexit") {
     add_link(r, bpf_program__attach_trace(prog), p.display);
   } else if (provider == "iter") {
     add_link(r, bpf_program__attach_iter(prog, nullptr), p.display);
+  } else if (provider == "watchpoint") {
+    attach_watchpoint(r, prog, p, pid, namer);
   } else if (provider == "profile" || provider == "interval" || provider == "software" ||
              provider == "hardware") {
     attach_perf(r, prog, p, pid);

@@ -20,6 +20,7 @@ struct AttachResult {
   std::vector<int> perf_fds;
   int attached = 0;    // attach points (after wildcard expansion)
   std::string error;   // one line, naming the probe, when nothing attached
+  uint64_t watch_address = 0;  // watchpoints: the watched address (for unwatch)
 };
 
 // Numbers the concrete attach points of wildcard probes: each gets a BPF
@@ -34,7 +35,7 @@ struct ProbeNamer {
 };
 
 // Attaches `prog` at `probe`; -p PID (`pid` != 0) restricts user probes and
-// perf events to that process.
+// perf events to that process (watchpoints: -p or -c).
 AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, int pid, ProbeNamer &namer);
 
 // Runs a BEGIN/END style program once with BPF_PROG_TEST_RUN.

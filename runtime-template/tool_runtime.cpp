@@ -15,10 +15,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "runtime-template/attach.h"
+#include "runtime-template/host_restrictions.h"
 #include "runtime-template/ksyms.h"
 #include "runtime-template/usyms.h"
 #include "runtime-template/map_format.h"
@@ -198,6 +201,7 @@ uint64_t boot_ns() {
 // Explains a load failure in one line.
 std::string load_error(int err) {
   err = err < 0 ? -err : err;
+  if (std::string why = lockdown_problem(); !why.empty()) return why;
   if (geteuid() != 0 && (err == EPERM || err == EACCES))
     return "permission denied: run as root (or with CAP_BPF and CAP_PERFMON)";
   if (err == EPERM) return "the kernel refused to load the BPF programs (EPERM): lockdown or missing capabilities";
@@ -293,6 +297,17 @@ bool fentry_available() {
   return true;  // tracefs not mounted: let the load decide
 }
 
+// -p PID: the tool ends when the traced process does (a zombie counts as gone).
+bool process_gone(int pid) {
+  FILE *f = fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return true;
+  char buf[512] = {};
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  const char *paren = strrchr(buf, ')');
+  return n == 0 || !paren || paren[1] != ' ' || paren[2] == 'Z';
+}
+
 class Tool {
  public:
   Tool(const ToolDesc &d, const SkeletonOps &ops, Options &o) : d_(d), ops_(ops), o_(o), out_(o.json) {}
@@ -310,6 +325,10 @@ class Tool {
   void report_lost_events();
   bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
   bool drop_unavailable_probes();
+  ProbeDesc with_deferred_parts(const ProbeDesc &p);
+  void unwatch(uint64_t addr);
+  bool check_expanded_tracepoints();
+  std::deque<std::string> displays_;  // probe names rebuilt at start (deferred parts)
   void run_iterators();
   std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
   std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
@@ -360,6 +379,14 @@ bool Tool::drop_unavailable_probes() {
     bpf_program__set_autoload(program(d_.probes[drop]), false);
     skipped_[drop] = true;
   }
+  // Events of a wildcard expanded when compiling that this host lacks:
+  // not loaded (their args types may not exist here either).
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    const ProbeDesc &p = d_.probes[i];
+    if (!p.expanded_from || !*p.expanded_from || !match_probes("tracepoint", p.target, "", p.func).empty()) continue;
+    bpf_program__set_autoload(program(p), false);
+    skipped_[i] = true;
+  }
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
     if (skipped_[i]) continue;
@@ -374,6 +401,34 @@ bool Tool::drop_unavailable_probes() {
     skipped_[i] = true;
   }
   return true;
+}
+
+// The numeric attach-point parts given as positional parameters
+// (`watchpoint:$1:8:w`), read from the command line; the probe's display
+// name is rebuilt from the values.
+ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p) {
+  if (!p.deferred || !*p.deferred) return p;
+  ProbeDesc q = p;
+  std::string list = p.deferred;
+  for (size_t start = 0; start <= list.size();) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string item = list.substr(start, end - start);
+    start = end + 1;
+    size_t eq = item.find("=$");
+    if (eq == std::string::npos) continue;
+    std::string field = item.substr(0, eq);
+    // Unsigned: kernel addresses do not fit an int64.
+    uint64_t v = strtoull(g_args.positional_str(atoi(item.c_str() + eq + 2)), nullptr, 0);
+    if (field == "address" || field == "offset") q.offset = v;
+    else if (field == "freq") q.freq = v;
+    else if (field == "len") q.len = v;
+  }
+  if (strcmp(p.provider, "watchpoint") == 0) {
+    displays_.push_back("watchpoint:" + std::to_string(q.offset) + ":" + std::to_string(q.len) + ":" + q.mode);
+    q.display = displays_.back().c_str();
+  }
+  return q;
 }
 
 bool Tool::attach_all() {
@@ -398,8 +453,11 @@ bool Tool::attach_all() {
     }
     if (skipped_[i]) continue;
     bpf_program *prog = program(p);
-    AttachResult r = attach_probe(prog, p, o_.pid, namer);
+    // Watchpoints on a process address follow -p PID or the -c child.
+    int pid = provider == "watchpoint" && !o_.pid ? static_cast<int>(g_args.child_pid) : o_.pid;
+    AttachResult r = attach_probe(prog, with_deferred_parts(p), pid, namer);
     if (!r.error.empty() && r.attached == 0) {
+      if (std::string why = lockdown_problem(); !why.empty()) r.error = std::string(p.display) + ": " + why;
       std::string policy = d_.missing_probes;
       if (policy == "ignore") continue;
       fprintf(stderr, "%s: %s\n", policy == "warn" ? "WARNING" : "ERROR", r.error.c_str());
@@ -410,7 +468,40 @@ bool Tool::attach_all() {
     if (provider == "iter") iter_links_.insert(iter_links_.end(), r.links.begin(), r.links.end());
     attached_.push_back(std::move(r));
   }
+  if (!check_expanded_tracepoints()) return false;
   if (!o_.quiet) out_.attached(count);
+  return true;
+}
+
+// Wildcard tracepoints expanded when compiling (their probes read `args`,
+// typed per event): the pattern fails only when none of its events exists
+// here; events it matches here that the build host lacked cannot be typed
+// and are not traced, with a warning.
+bool Tool::check_expanded_tracepoints() {
+  std::set<std::string> patterns;
+  for (uint32_t i = 0; i < d_.nprobes; i++)
+    if (d_.probes[i].expanded_from && *d_.probes[i].expanded_from) patterns.insert(d_.probes[i].expanded_from);
+  for (const auto &pattern : patterns) {
+    std::set<std::string> compiled;
+    bool any_here = false;
+    for (uint32_t i = 0; i < d_.nprobes; i++) {
+      const ProbeDesc &p = d_.probes[i];
+      if (!p.expanded_from || pattern != p.expanded_from) continue;
+      compiled.insert(std::string(p.target) + ":" + p.func);
+      any_here |= !skipped_[i];
+    }
+    std::string rest = pattern.substr(pattern.find(':') + 1);  // "category:event"
+    std::string category = rest.substr(0, rest.find(':')), event = rest.substr(rest.find(':') + 1);
+    for (const auto &m : match_probes("tracepoint", category, "", event))
+      if (!compiled.count(m.str()))
+        fprintf(stderr, "WARNING: tracepoint:%s matches %s on this host but did not exist where the tool was "
+                        "compiled (its args are typed when compiling): not traced\n", m.str().c_str(), pattern.c_str());
+    if (any_here) continue;
+    std::string policy = d_.missing_probes;
+    if (policy == "ignore") continue;
+    fprintf(stderr, "%s: no tracepoints match %s\n", policy == "warn" ? "WARNING" : "ERROR", pattern.c_str());
+    if (policy == "error") return false;
+  }
   return true;
 }
 
@@ -475,6 +566,9 @@ void Tool::handle_event(const uint8_t *data, size_t size) {
       out_.join(text);
       break;
     }
+    case kActionUnwatch:
+      unwatch(arg[0]);
+      break;
     case kActionRuntimeError:
       if (arg[0] < d_.nerror_sites) out_.divide_by_zero(d_.error_sites[arg[0]]);
       break;
@@ -525,6 +619,19 @@ void Tool::clear_map(uint32_t id, bool zero) {
   }
 }
 
+// unwatch(addr): detaches every watchpoint on `addr`; other addresses are
+// silently ignored, as bpftrace does.
+void Tool::unwatch(uint64_t addr) {
+  for (auto &a : attached_) {
+    if (!a.watch_address || a.watch_address != addr) continue;
+    for (auto *l : a.links) bpf_link__destroy(l);
+    for (int fd : a.perf_fds) close(fd);
+    a.links.clear();
+    a.perf_fds.clear();
+    a.watch_address = 0;
+  }
+}
+
 void Tool::report_lost_events() {
   bpf_map *map = bpf_object__find_map_by_name(obj_, "lost_events");
   if (!map) return;
@@ -566,6 +673,10 @@ int Tool::run() {
     return 1;
   }
   libbpf_set_print(o_.verbose ? libbpf_verbose : libbpf_quiet);
+  if (std::string why = privilege_problem(); !why.empty()) {
+    fprintf(stderr, "ERROR: %s\n", why.c_str());
+    return 1;
+  }
 
   obj_ = ops_.open();
   if (!obj_) {
@@ -636,7 +747,7 @@ int Tool::run() {
       run_programs("self");
     }
     out_.flush();
-    done = exit_requested_ || child_.exited();
+    done = exit_requested_ || child_.exited() || (o_.pid && process_gone(o_.pid));
   }
   exit_sequence();
   ring_buffer__free(rb_);

@@ -30,6 +30,14 @@ struct ProbeDesc {
   const char *display;     // the attach point as the `probe` builtin prints it
   bool wildcard;
   int alternative_of;      // >= 0: an fentry/fexit twin of that kprobe row, used when kprobes are missing
+  uint64_t len;            // watchpoint length
+  const char *mode;        // watchpoint mode ("w", "rw", "x")
+  // Numeric parts given as positional parameters, resolved at start:
+  // "field=$N" pairs separated by ',' (fields: address, offset, freq, len).
+  const char *deferred;
+  // A tracepoint of a wildcard expanded when compiling (because the probe
+  // reads `args`): the pattern, else "". Missing on the target = skipped.
+  const char *expanded_from;
 };
 
 // Runtime actions carried by the event channel; ids above the format-call
@@ -43,6 +51,7 @@ enum ActionId : uint64_t {
   kActionTime,                  // { u64 id; u64 time_id; }
   kActionRuntimeError,          // { u64 id; u64 site; } division by zero
   kActionJoin,                  // { u64 id; u64 site; char args[16][256]; }
+  kActionUnwatch = 1000100,     // { u64 id; u64 addr; } unwatch(addr)
   kActionPrintValueBase = 2000000,  // + print site id: { u64 id; value }
 };
 

@@ -16,6 +16,7 @@
 #include "frontend/attach_point.h"
 #include "frontend/btf_types.h"
 #include "frontend/builtins.h"
+#include "frontend/passes/tracepoint_expansion.h"
 #include "frontend/script_types.h"
 #include "runtime-template/format_string.h"
 
@@ -134,6 +135,8 @@ class Analyser {
   std::vector<PrintValueSite> print_values_;
   int max_positional_ = 0;
   bool uses_kstack_ = false, uses_ustack_ = false, uses_elapsed_ = false, uses_ncpus_ = false;
+
+  std::set<const Probe *> untyped_args_probes_;  // wildcard tracepoints that matched nothing here
 
   // Per probe.
   Probe *probe_ = nullptr;
@@ -353,7 +356,8 @@ std::optional<ArgsInfo> Analyser::args_of(const AttachPoint &ap) {
   std::string err;
   std::optional<ArgsInfo> args;
   if (ap.provider == "tracepoint" && ap.need_expansion) {
-    error(ap.loc, "args can not be used with a wildcard tracepoint yet: list the tracepoints instead");
+    // Only with a positional parameter in the pattern: unknown until the tool runs.
+    error(ap.loc, "args can not be used with a tracepoint named by a positional parameter");
     return std::nullopt;
   }
   if (ap.provider == "tracepoint") args = btf_.tracepoint_args(ap.target, ap.func, err);
@@ -379,15 +383,17 @@ void Analyser::load_args(Probe &probe, ProbeInfo &info) {
   }
   info.args = info.ap_args[0];
   info.args_loaded = true;
-  for (size_t i = 1; i < info.ap_args.size(); i++)
-    for (const auto &f : info.args.fields) {
-      const FieldInfo *other = nullptr;
-      for (const auto &g : info.ap_args[i].fields)
-        if (g.name == f.name) other = &g;
-      if (!other) continue;  // reported if the body uses it (see check_field)
-      if (other->type.kind != f.type.kind || other->data_loc != f.data_loc)
-        error(probe.attach_points[i].loc, "args." + f.name + " has different types in the attach points of this probe");
-    }
+  // Fields the body uses must exist with one type in every layout: checked
+  // where they are used (check_field).
+}
+
+// `args.NAME` where the attach point has no such argument. Tracepoints use
+// bpftrace's wording (its struct for event CAT:EV is `_tracepoint_CAT_EV`).
+static std::string missing_arg_message(const AttachPoint &ap, const std::string &field) {
+  if (ap.provider == "tracepoint")
+    return "Struct/union of type 'struct _tracepoint_" + ap.target + "_" + ap.func +
+           "' does not contain a field named '" + field + "'";
+  return "'" + field + "' is not an argument of " + ap.name();
 }
 
 static bool node_uses(const Node *n, NodeKind kind, const std::string &name) {
@@ -434,6 +440,11 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
     if (provider_.empty()) provider_ = ap.provider;
     if (ap.provider == "begin") info.is_begin = true;
     if (ap.provider == "end") info.is_end = true;
+  }
+  // Wildcard tracepoints reading `args`: one typed program per event.
+  if (!final_walk_ && uses_builtin(probe, "args") && !expand_typed_tracepoints(probe, diags_)) {
+    failed_ = true;
+    untyped_args_probes_.insert(&probe);  // reported: no follow-on errors about args
   }
   load_args(probe, info);
   if (!final_walk_) find_fentry_twins(probe, info);
@@ -746,6 +757,8 @@ void Analyser::check_expr(Node &n) {
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
+      // uprobe `func` is a user address, printed as the process's symbol.
+      if (n.name == "func" && (provider_ == "uprobe" || provider_ == "uretprobe")) n.type = make_simple(TypeKind::Usym, 16);
       if (n.name == "retval" && provider_ == "fexit" && probe_info_->args_loaded && probe_info_->args.has_return)
         n.type = probe_info_->args.return_type;  // fexit: typed from BTF
       if (n.name == "ctx" && provider_ == "iter") {
@@ -1076,15 +1089,21 @@ void Analyser::check_field(Node &n) {
   }
   if (t.kind == TypeKind::Struct && t.name == "args") {
     if (!probe_info_->args_loaded) {
-      error(n.loc, "args is not available for this probe");
+      if (!untyped_args_probes_.count(probe_)) error(n.loc, "args is not available for this probe");
       n.type = make_int(8, true);
       return;
     }
+    const FieldInfo *first = nullptr;
+    for (auto &f : probe_info_->args.fields)
+      if (f.name == n.name) first = &f;
     for (size_t i = 1; i < probe_info_->ap_args.size(); i++) {
-      bool found = false;
-      for (auto &g : probe_info_->ap_args[i].fields) found |= g.name == n.name;
-      if (!found)
-        error(n.loc, "'" + n.name + "' is not an argument of " + probe_->attach_points[i].name());
+      const FieldInfo *other = nullptr;
+      for (auto &g : probe_info_->ap_args[i].fields)
+        if (g.name == n.name) other = &g;
+      if (!other) error(n.loc, missing_arg_message(probe_->attach_points[i], n.name));
+      else if (first && (other->type.kind != first->type.kind || other->data_loc != first->data_loc))
+        error(n.loc, "args." + n.name + " has different types in " + probe_->attach_points[0].name() + " and " +
+                         probe_->attach_points[i].name());
     }
     for (auto &f : probe_info_->args.fields)
       if (f.name == n.name) {
@@ -1093,7 +1112,7 @@ void Analyser::check_field(Node &n) {
         n.ival = f.data_loc ? 2 : n.ival;
         return;
       }
-    error(n.loc, "'" + n.name + "' is not an argument of " + probe_->attach_points[0].name());
+    error(n.loc, missing_arg_message(probe_->attach_points[0], n.name));
     n.type = make_int(8, true);
     return;
   }
@@ -1638,6 +1657,17 @@ void Analyser::check_call(Node &n) {
       n.id = static_cast<int>(join_separators_.size());
       join_separators_.push_back(sep);
     }
+    return;
+  }
+  // --- h4: watchpoints ---
+  if (f == "unwatch") {
+    // Asynchronous: the tool removes every watchpoint on this address.
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (!t.is_integer() && t.kind != TypeKind::Pointer && !t.is_none())
+      error(n.args[0]->loc, "unwatch() needs an address (an integer), not '" + t.to_string() + "'");
+    n.type = make_void();
     return;
   }
   error(n.loc, "unknown function '" + f + "'");

@@ -89,11 +89,42 @@ if ! timeout 300 "$bt2bin" "$bt" -o "$dir/tool" >"$dir/compile.log" 2>&1; then
 fi
 [[ -x $dir/tool ]] || finish FAIL "bt2bin exited 0 but produced no executable"
 
+# ---- a process started before the tool (NAME.background), named in NAME.args as {bgpid} ----
+read_lines "$base.background" background
+bgpid=''
+if ((${#background[@]})); then
+  if [[ -x $helpers/${background[0]} ]]; then background[0]=$helpers/${background[0]}; fi
+  "${background[@]}" >"$dir/background.log" 2>&1 </dev/null &
+  bgpid=$!
+  for i in "${!args[@]}"; do args[i]=${args[i]//\{bgpid\}/$bgpid}; done
+fi
+
+# ---- privileges (NAME.user): run as `nobody`, or as root without capabilities ----
+runner=()
+if [[ -f $base.user ]]; then
+  user=$(tr -d ' \n' <"$base.user")
+  case $user in
+    nobody)
+      # nobody cannot enter the private work directory: run a copy from a readable one
+      udir=$(mktemp -d "${TMPDIR:-/tmp}/bt2bin-e2e-user.XXXXXX")
+      chmod 755 "$udir"
+      install -m 755 "$dir/tool" "$udir/tool"
+      trap 'rm -rf -- "$udir"' EXIT
+      runner=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all)
+      tool=$udir/tool
+      ;;
+    root-without-caps) runner=(setpriv --inh-caps=-all --bounding-set=-all) ;;
+    *) finish FAIL "bad $name.user: nobody or root-without-caps" ;;
+  esac
+fi
+tool=${tool:-$dir/tool}
+
 # ---- run ----
 # timeout(1) forwards SIGINT/SIGTERM to the tool; env resets their disposition to default
 # (background jobs of a non-interactive shell start with SIGINT ignored).
 # The helpers are on PATH so `-c` cases can name them.
-timeout -k 3 "$timeout_s" env --default-signal=INT,TERM -- PATH="$helpers:$PATH" "$dir/tool" "${args[@]}" \
+timeout -k 3 "$timeout_s" env --default-signal=INT,TERM -- PATH="$helpers:$PATH" ${runner[@]+"${runner[@]}"} \
+  "$tool" "${args[@]}" \
   >"$dir/stdout" 2>"$dir/stderr" </dev/null &
 pid=$!
 
@@ -119,6 +150,10 @@ if [[ -n $sig ]]; then
 fi
 rc=0
 wait "$pid" || rc=$?
+if [[ -n $bgpid ]]; then
+  kill -KILL "$bgpid" 2>/dev/null || true
+  wait "$bgpid" 2>/dev/null || true
+fi
 
 # ---- compare ----
 reasons=()

@@ -17,6 +17,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 ulimit -l unlimited 2>/dev/null
 
 label=
@@ -46,11 +47,22 @@ run_workload() {
   "$@"
 }
 
+# an args word `{ksym:NAME}` becomes the address of kernel symbol NAME (0x...)
+expand_args() {
+  for word in $(cat "$1"); do
+    case $word in
+      "{ksym:"*"}") sym=${word#\{ksym:}; sym=${sym%\}}
+        awk -v s="$sym" '$3 == s { print "0x" $1; exit }' /proc/kallsyms ;;
+      *) echo "$word" ;;
+    esac
+  done
+}
+
 run_case() { # run_case NAME TIMEOUT_SECONDS
   name=$1
   out=/tmp/$name.out
   args=""
-  [ -f "/lab/cases/$name/args" ] && args=$(cat "/lab/cases/$name/args")
+  [ -f "/lab/cases/$name/args" ] && args=$(expand_args "/lab/cases/$name/args")
   echo "=== CASE $name"
   cd /lab || return
   if [ -f "/lab/cases/$name/workload" ]; then

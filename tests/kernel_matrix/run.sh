@@ -6,8 +6,10 @@
 # Case = cases/NAME.bt + NAME.expected (one extended regex per line that must match a line of the
 # tool's stdout+stderr; `!REGEX` must not match; `#` comments) + optional NAME.kernels (subset of
 # `host 6.1 6.12`, default all), NAME.args (tool arguments, one per line), NAME.workload (argv, one per line, run once the tool is attached;
-# first word may name a tests/e2e/helpers program), NAME.timeout (seconds, default 20), NAME.rc
+# first word may name a tests/e2e/helpers program), NAME.cmdline (extra guest kernel command line:
+# such cases run in a boot of their own), NAME.timeout (seconds, default 20), NAME.rc
 # (expected exit code, default 0; `!0` = any failure code other than a timeout's 124/137/143).
+# In NAME.args, a word `{ksym:NAME}` is replaced by the address of kernel symbol NAME.
 #
 # Usage: tests/kernel_matrix/run.sh BUILD_DIR [-k REGEX] [--kernels 'host 6.1 6.12'] [--selftest] [--keep]
 #   --selftest  use the hand-written static C stand-ins in selftest/ instead of bt2bin-built cases
@@ -62,7 +64,7 @@ if ((keep == 0)); then trap 'rm -rf -- "$work"' EXIT; fi
 mkdir -p "$work/bin" "$work/logs" "$work/out"
 
 # ---- cases and the kernels each applies to ----
-declare -A case_kernels case_timeout
+declare -A case_kernels case_timeout case_cmdline
 cases=()
 for f in "$case_dir"/*."$ext"; do
   [[ -e $f ]] || continue
@@ -82,6 +84,10 @@ for f in "$case_dir"/*."$ext"; do
   if [[ -f $case_dir/$name.timeout ]]; then tmo=$(tr -d ' \n' <"$case_dir/$name.timeout"); fi
   [[ $tmo =~ ^[0-9]+$ ]] || fail_early "$name.timeout: whole seconds expected"
   case_timeout[$name]=$tmo
+  cmdline=''
+  if [[ -f $case_dir/$name.cmdline ]]; then cmdline=$(grep -v '^#' "$case_dir/$name.cmdline" | tr '\n' ' '); fi
+  [[ $cmdline =~ ^[A-Za-z0-9_.,=\ -]*$ ]] || fail_early "$name.cmdline: only [A-Za-z0-9_.,=-] words"
+  case_cmdline[$name]=$(echo $cmdline)
   [[ -f $case_dir/$name.expected ]] || fail_early "missing $name.expected"
   cases+=("$name")
 done
@@ -145,6 +151,11 @@ run_on_host() { # run_on_host NAME: writes out/host/NAME.out and .rc
   local -a wl args
   read_lines "$case_dir/$name.workload" wl
   read_lines "$case_dir/$name.args" args
+  for i in "${!args[@]}"; do # {ksym:NAME} -> the kernel symbol's address, as in guest-init.sh
+    if [[ ${args[i]} =~ ^\{ksym:(.+)\}$ ]]; then
+      args[i]=0x$(awk -v s="${BASH_REMATCH[1]}" '$3 == s { print $1; exit }' /proc/kallsyms)
+    fi
+  done
   if ((${#wl[@]})) && [[ -x $work/helpers/${wl[0]} ]]; then wl[0]=$work/helpers/${wl[0]}; fi
   (cd "$work/bin" && exec timeout -k 3 "${case_timeout[$name]}" env --default-signal=INT,TERM \
     "./$name" "${args[@]}" </dev/null >"$out" 2>&1) &
@@ -200,7 +211,22 @@ if ((${#guest_labels[@]})); then
   chmod 755 "$root/init"
   cp -- "$work"/helpers/* "$root/lab/helpers/"
   echo "bt2bin kernel matrix data file" >"$root/lab/data.txt"
-  for k in "${guest_labels[@]}"; do : >"$root/lab/cases-$k.txt"; done
+  # One boot per kernel and extra command line (NAME.cmdline): boot labels are "6.1", "6.1-b1", ...
+  declare -A boot_label boot_kernel boot_cmdline
+  boots=()
+  for name in "${cases[@]}"; do
+    for k in ${case_kernels[$name]}; do
+      [[ $k != host ]] || continue
+      key="$k|${case_cmdline[$name]}"
+      if [[ -z ${boot_label[$key]:-} ]]; then
+        label=$k
+        [[ -z ${case_cmdline[$name]} ]] || label="$k-b${#boots[@]}"
+        boot_label[$key]=$label boot_kernel[$label]=$k boot_cmdline[$label]=${case_cmdline[$name]}
+        boots+=("$label")
+        : >"$root/lab/cases-$label.txt"
+      fi
+    done
+  done
   for name in "${cases[@]}"; do
     [[ -z ${build_error[$name]:-} ]] || continue
     cp -- "$work/bin/$name" "$root/lab/bin/$name"
@@ -211,27 +237,32 @@ if ((${#guest_labels[@]})); then
       fi
     done
     for k in ${case_kernels[$name]}; do
-      if [[ $k != host ]]; then printf '%s %s\n' "$name" "${case_timeout[$name]}" >>"$root/lab/cases-$k.txt"; fi
+      if [[ $k != host ]]; then
+        printf '%s %s\n' "$name" "${case_timeout[$name]}" >>"$root/lab/cases-${boot_label[$k|${case_cmdline[$name]}]}.txt"
+      fi
     done
   done
   (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
   t_initrd=$(($(now_ms) - t0))
 
-  for k in "${guest_labels[@]}"; do
-    kernel_count[$k]=$(wc -l <"$root/lab/cases-$k.txt")
+  for b in "${boots[@]}"; do
+    k=${boot_kernel[$b]}
+    kernel_count[$k]=$((${kernel_count[$k]:-0} + $(wc -l <"$root/lab/cases-$b.txt")))
     t0=$(now_ms)
     rc=0
     timeout 600 qemu-system-x86_64 -accel tcg -smp 2 -m 1G -nographic -no-reboot -nic none \
       -kernel "${vmlinuz[$k]}" -initrd "$work/initrd.gz" \
-      -append "console=ttyS0 quiet loglevel=1 panic=-1 bt2bin_kernel=$k" \
-      </dev/null >"$work/logs/serial-$k.log" 2>&1 || rc=$?
-    kernel_time[$k]=$(($(now_ms) - t0))
+      -append "console=ttyS0 quiet loglevel=1 panic=-1 bt2bin_kernel=$b ${boot_cmdline[$b]}" \
+      </dev/null >"$work/logs/serial-$b.log" 2>&1 || rc=$?
+    kernel_time[$k]=$((${kernel_time[$k]:-0} + $(now_ms) - t0))
     mkdir -p "$work/out/$k"
-    info=$("$here/split-serial" "$work/logs/serial-$k.log" "$work/out/$k")
+    info=$("$here/split-serial" "$work/logs/serial-$b.log" "$work/out/$k")
     release=$(awk '$1 == "booted" {print $2}' <<<"$info")
     uptime=$(awk '$1 == "uptime" {print $2}' <<<"$info")
-    kernel_info[$k]="${release:-did not boot}, guest uptime ${uptime:-?} s"
-    ((rc == 0)) || kernel_info[$k]+=", qemu rc=$rc"
+    boot_info="${release:-did not boot}, guest uptime ${uptime:-?} s"
+    [[ -z ${boot_cmdline[$b]} ]] || boot_info="${boot_cmdline[$b]}: $boot_info"
+    ((rc == 0)) || boot_info+=", qemu rc=$rc"
+    kernel_info[$k]="${kernel_info[$k]:+${kernel_info[$k]}; }$boot_info"
   done
 fi
 
@@ -292,7 +323,7 @@ for k in host 6.1 6.12; do
           head -n 40 -- "$work/out/$k/$name.out"
         elif [[ $k != host ]]; then
           echo "--- serial log tail:"
-          tail -n 30 -- "$work/logs/serial-$k.log"
+          tail -n 30 -- "$work/logs/serial-${boot_label[$k|${case_cmdline[$name]}]}.log"
         fi
         echo
       } >>"$report"

@@ -96,6 +96,10 @@ class Analyser {
   void check_format_call(Node &n, FormatKind kind, size_t first_arg);
   void check_map_key(Node &map);
   Type resolve_type_spec(const TypeSpec &spec);
+  bool resolve_enum_constant(Node &n);
+  void check_enum_cast(const Node &n, const Type &to);
+  void collect_enums(const Type &t, CheckedProgram &out);
+  std::vector<std::pair<int64_t, std::string>> enum_values(const std::string &name);
   Type args_type();
   void load_args(Probe &probe, ProbeInfo &info);
   void find_fentry_twins(Probe &probe, ProbeInfo &info);
@@ -699,6 +703,7 @@ void Analyser::check_map_assign(Node &n) {
 void Analyser::check_expr(Node &n) {
   switch (n.kind) {
     case NodeKind::Integer: {
+      if (n.type.kind == TypeKind::Enum) break;  // an enumerator, typed in the first walk
       bool fits32 = n.ival <= 0x7fffffffULL;
       bool fits64 = n.ival <= 0x7fffffffffffffffULL;
       n.type = fits32 ? make_int(4, true) : make_int(8, fits64);
@@ -730,12 +735,7 @@ void Analyser::check_expr(Node &n) {
           n.type = make_int(8, true);
           break;
         }
-        if (auto v = btf_.enum_constant(n.name)) {
-          n.kind = NodeKind::Integer;
-          n.ival = static_cast<uint64_t>(*v);
-          n.type = make_int(8, true);
-          break;
-        }
+        if (resolve_enum_constant(n)) break;
         error(n.loc, "unknown identifier '" + n.name + "'");
         n.type = make_int(8, true);
         break;
@@ -1135,8 +1135,14 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     t = make_int(1, false);
   } else if (script_types_.defines_record(spec.base) && script_types_.btf()->resolve(spec.base)) {
     t = *script_types_.btf()->resolve(spec.base);
+  } else if (spec.base.rfind("enum ", 0) == 0 && script_types_.defines_enum(spec.base.substr(5)) &&
+             script_types_.btf()->resolve(spec.base)) {
+    t = *script_types_.btf()->resolve(spec.base);
   } else if (auto r = btf_.resolve(spec.base)) {
     t = *r;
+  } else if (spec.base.rfind("enum ", 0) == 0) {
+    error(spec.loc, "Unknown enum: " + spec.base.substr(5));
+    t = make_int(8, true);
   } else {
     error(spec.loc, "unknown type '" + spec.base + "'");
     t = make_int(8, true);
@@ -1152,12 +1158,56 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
   return t;
 }
 
+// ----------------------------------------------------------------- enums --
+
+// An enumerator name used as a value: the script's enums first, then the
+// kernel's. A named enum keeps its type, so print() and %s show the name.
+bool Analyser::resolve_enum_constant(Node &n) {
+  std::optional<int64_t> value = script_types_.enum_constant(n.name);
+  std::optional<Type> type = value ? script_types_.enum_constant_type(n.name) : std::nullopt;
+  if (!value) {
+    value = btf_.enum_constant(n.name);
+    if (value) type = btf_.enum_constant_type(n.name);
+  }
+  if (!value) return false;
+  n.kind = NodeKind::Integer;
+  n.ival = static_cast<uint64_t>(*value);
+  n.type = make_int(8, true);
+  if (type) {
+    n.type = *type;
+    n.type.size = 8;
+  }
+  return true;
+}
+
+std::vector<std::pair<int64_t, std::string>> Analyser::enum_values(const std::string &name) {
+  if (script_types_.defines_enum(name)) return script_types_.btf()->enum_values(name);
+  return btf_.enum_values(name);
+}
+
+// `(enum E)N` with a literal N must name one of E's values, as in bpftrace.
+void Analyser::check_enum_cast(const Node &n, const Type &to) {
+  if (n.lhs->kind != NodeKind::Integer) return;
+  for (const auto &[value, name] : enum_values(to.name))
+    if (static_cast<uint64_t>(value) == n.lhs->ival) return;
+  error(n.loc, "Enum: " + to.name + " doesn't contain a variant value of " + std::to_string(n.lhs->ival));
+}
+
+// The value names of every enum a printed or stored value can hold.
+void Analyser::collect_enums(const Type &t, CheckedProgram &out) {
+  if (t.kind == TypeKind::Enum && !t.name.empty() && !out.enum_values.count(t.name))
+    out.enum_values[t.name] = enum_values(t.name);
+  for (const auto &f : t.fields) collect_enums(*f.type, out);
+  if (t.elem && t.kind == TypeKind::Array) collect_enums(*t.elem, out);
+}
+
 void Analyser::check_cast(Node &n) {
   check_expr(*n.lhs);
   Type to = resolve_type_spec(*n.type_spec);
   const Type &from = n.lhs->type;
   bool from_scalar = from.is_integer() || from.kind == TypeKind::Pointer || from.kind == TypeKind::Bool;
   if ((to.is_integer() || to.kind == TypeKind::Pointer || to.kind == TypeKind::Bool) && from_scalar) {
+    if (to.kind == TypeKind::Enum) check_enum_cast(n, to);
     n.type = to;
     return;
   }
@@ -1691,6 +1741,13 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     out->map_ids[name] = m.id;
     out->maps.push_back(m);
   }
+  for (const auto &m : out->maps) {
+    collect_enums(m.key, *out);
+    collect_enums(m.value, *out);
+  }
+  for (const auto &f : formats_)
+    for (const auto &a : f.args) collect_enums(a, *out);
+  for (const auto &p : print_values_) collect_enums(p.type, *out);
   out->formats = std::move(formats_);
   out->print_values = std::move(print_values_);
   out->time_formats = std::move(time_formats_);

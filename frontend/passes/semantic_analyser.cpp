@@ -87,6 +87,7 @@ class Analyser {
   void check_assign(Node &n);
   void check_loop_body(Node &n, const Type *loop_var);
   void check_map_assign(Node &n);
+  bool check_aggregate_copy(Node &n, MapInfo &target);
   void check_expr(Node &n);
   void check_call(Node &n);
   void check_binary(Node &n);
@@ -153,6 +154,7 @@ class Analyser {
   std::vector<ProgramOption> program_options_;
   std::vector<std::string> join_separators_;
   bool uses_cpid_ = false;
+  std::set<const Node *> untyped_aggregate_copies_;  // `@y = @count_map` with @y untyped (first walk)
 };
 
 // ---------------------------------------------------------------- config --
@@ -598,6 +600,11 @@ void Analyser::check_assign(Node &n) {
   }
   check_expr(*n.rhs);
   Type value = n.rhs->type;
+  if (value.is_aggregation() && n.rhs->kind == NodeKind::Map) {
+    // stats/hist/lhist values only exist summed in userspace (bpftrace's message).
+    error(n.loc, "Value '" + value.to_string() + "' cannot be assigned to a scratch variable.");
+    return;
+  }
   if (value.kind == TypeKind::Void || value.is_aggregation()) {
     error(n.rhs->loc, value.is_aggregation()
                           ? n.rhs->name + "() can only be assigned to a map"
@@ -683,6 +690,7 @@ void Analyser::check_map_assign(Node &n) {
     error(rhs.loc, "this expression has no value and can not be stored in a map");
     return;
   }
+  if (rhs.kind == NodeKind::Map && !check_aggregate_copy(n, m)) return;
   if (n.op != "=") {
     if (!m.value.is_none() && !m.value.is_integer() && m.value.kind != TypeKind::Count &&
         m.value.kind != TypeKind::Sum)
@@ -696,6 +704,35 @@ void Analyser::check_map_assign(Node &n) {
     set_map_value(m, storage_type(rhs.type), rhs.loc);
   }
   target.type = m.value;
+}
+
+// `@y = @x` where @x holds an aggregation. bpftrace refuses to copy
+// stats/hist/lhist values, and count/sum/min/max/avg values into a map
+// that has no type yet (an integer map takes the value). Returns false when
+// the assignment is refused.
+bool Analyser::check_aggregate_copy(Node &n, MapInfo &target) {
+  static const std::map<TypeKind, std::string> examples = {
+      {TypeKind::Count, "count()"},       {TypeKind::Sum, "sum(retval)"},
+      {TypeKind::Min, "min(retval)"},     {TypeKind::Max, "max(retval)"},
+      {TypeKind::Avg, "avg(retval)"},     {TypeKind::Hist, "hist(retval)"},
+      {TypeKind::Lhist, "lhist(rand %10, 0, 10, 1)"}, {TypeKind::Stats, "stats(arg2)"}};
+  const Node &source = *n.rhs;
+  const Type &agg = map_info(source.name, source.loc).value;
+  if (!agg.is_aggregation()) return true;
+  bool castable = agg.kind != TypeKind::Stats && agg.kind != TypeKind::Hist && agg.kind != TypeKind::Lhist;
+  if (!final_walk_ && target.value.is_none()) untyped_aggregate_copies_.insert(&n);
+  if (castable && !untyped_aggregate_copies_.count(&n)) return true;
+  std::string msg = "Map value '" + agg.to_string() +
+                    "' cannot be assigned from one map to another. The function that returns this type must be "
+                    "called directly e.g. `" + n.lhs->name + " = " + examples.at(agg.kind) + ";`.";
+  if (final_walk_) {
+    Diagnostic &d = diags_.error(n.loc, msg);
+    if (castable)
+      d.hints.push_back("Add a cast to integer if you want the value of the aggregate, e.g. `" + n.lhs->name +
+                        " = (int64)" + source.name + ";`.");
+  }
+  failed_ = true;
+  return false;
 }
 
 // ----------------------------------------------------------- expressions --

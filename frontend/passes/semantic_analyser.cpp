@@ -146,6 +146,7 @@ class Analyser {
   std::string provider_;
   std::vector<std::map<std::string, int>> scopes_;  // name -> index in probe_info_->vars
   int loop_depth_ = 0;
+  int for_map_depth_ = 0;  // inside a for-map body (a callback without the probe's context)
   std::map<std::string, Location> keyless_use_, keyed_use_;
   std::vector<std::string> time_formats_;
   std::set<int> string_positionals_;
@@ -470,6 +471,13 @@ void Analyser::check_block(std::vector<NodePtr> &stmts) {
   for (auto &s : stmts) check_stmt(*s);
 }
 
+// Builtins read from the probe's context, which a for-map callback has not.
+static bool needs_probe_context(const std::string &b) {
+  static const std::set<std::string> names = {"args", "ctx", "retval", "func", "kstack", "ustack",
+                                              "usermode"};
+  return names.count(b) || builtin_arg_index(b) >= 0;
+}
+
 static bool is_truthy(const Type &t) {
   return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer || t.is_none();
 }
@@ -545,12 +553,21 @@ void Analyser::check_stmt(Node &n) {
       MapInfo &m = map_info(n.rhs->name, n.rhs->loc);
       if (final_walk_ && m.value.is_none())
         error(n.rhs->loc, "undefined map " + n.rhs->name);
-      if (m.value.is_aggregation() && final_walk_)
-        error(n.rhs->loc, "for loops over maps of " + m.value.to_string() + " values are not supported yet");
-      Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key,
-                            m.value.is_none() ? make_int(8, true) : m.value});
+      bool whole_map_value = m.value.kind == TypeKind::Stats || m.value.kind == TypeKind::Hist ||
+                             m.value.kind == TypeKind::Lhist;
+      if (whole_map_value) {
+        error(n.rhs->loc, "Loop expression does not support type: " + m.value.to_string());
+        break;
+      }
+      // count/sum/min/max/avg elements are read as their value summed over CPUs.
+      Type value = m.value.is_none() ? make_int(8, true)
+                   : m.value.is_aggregation() ? make_int(8, m.value.kind != TypeKind::Count)
+                                              : m.value;
+      Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key, value});
       n.rhs->type = m.value;
+      for_map_depth_++;
       check_loop_body(n, &kv);
+      for_map_depth_--;
       break;
     }
     case NodeKind::Break:
@@ -779,6 +796,8 @@ void Analyser::check_expr(Node &n) {
       }
       std::string why;
       if (!provider_.empty() && !builtin_allowed(n.name, provider_, why)) error(n.loc, why);
+      if (for_map_depth_ > 0 && needs_probe_context(n.name))
+        error(n.loc, "'" + n.name + "' builtin is not allowed in a for-loop");
       if ((n.name == "kstack" || n.name == "ustack") && !n.type.is_none()) break;  // typed by kstack(...)
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);

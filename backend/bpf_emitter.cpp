@@ -89,7 +89,8 @@ class BpfEmitter {
   void format_call(const Node &n);
   void line_directive(const Location &loc);
   void for_map(const Node &n);
-  void check_not_outer(const Node &var);
+  std::string aggregate_value(const MapInfo &m, const std::string &key_ptr);
+  std::string scalar_var(const Node &var) const;
   std::string division(const std::string &op, bool is_signed, const std::string &a, const std::string &b,
                        const Location &loc);
   bool in_callback() const { return std::find(loops_.begin(), loops_.end(), Loop::Callback) != loops_.end(); }
@@ -149,7 +150,7 @@ class BpfEmitter {
   std::map<int, std::string> var_lvalue_;  // memory-valued variables: their storage
   enum class Loop { C, Callback };
   std::vector<Loop> loops_;                 // enclosing loops, innermost last
-  std::set<int> outer_vars_;                // variables of the probe outside a for-map callback
+  std::map<int, std::string> var_alias_;    // scalar variables reached through a for-map callback's context
   std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
@@ -413,8 +414,7 @@ void BpfEmitter::stmt(const Node &n) {
 
 void BpfEmitter::assign(const Node &n) {
   const Node &v = *n.lhs;
-  check_not_outer(v);
-  std::string name = var_name(v.name);
+  std::string name = scalar_var(v);
   bool first = !declared_vars_.count(v.id);
   const Type &vt = var_type(v);
   if (is_memory(vt)) {
@@ -566,37 +566,103 @@ std::string BpfEmitter::division(const std::string &op, bool is_signed, const st
          std::to_string(site) + ")";
 }
 
-void BpfEmitter::check_not_outer(const Node &var) {
-  if (in_callback() && outer_vars_.count(var.id))
-    unsupported(var.loc, "using " + var.name + " (declared outside the loop) inside a for loop over a map");
+// Variables of the enclosing probe that a for-map body uses, in first-use order.
+static void collect_variables(const Node *n, const std::set<int> &outer, std::vector<const Node *> &out) {
+  if (!n) return;
+  if (n->kind == NodeKind::Variable && outer.count(n->id) &&
+      std::none_of(out.begin(), out.end(), [&](const Node *v) { return v->id == n->id; }))
+    out.push_back(n);
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()}) collect_variables(c, outer, out);
+  for (const auto &a : n->args) collect_variables(a.get(), outer, out);
+  for (const auto &b : n->body) collect_variables(b.get(), outer, out);
+}
+
+// The value of an aggregation map element as bpftrace reads it inside a
+// probe: per-CPU slots summed (count, sum), reduced (min, max) or averaged.
+std::string BpfEmitter::aggregate_value(const MapInfo &m, const std::string &key_ptr) {
+  std::string sym = "&" + map_symbol(m.name);
+  switch (m.value.kind) {
+    case TypeKind::Count:
+    case TypeKind::Sum:
+      if (m.is_percpu()) return "bt_percpu_sum(" + sym + ", " + key_ptr + ")";
+      return "({ __s64 *_p = bpf_map_lookup_elem(" + sym + ", " + key_ptr + "); _p ? *_p : 0; })";
+    case TypeKind::Min:
+    case TypeKind::Max:
+      return "bt_percpu_minmax(" + sym + ", " + key_ptr + ", " + (m.value.kind == TypeKind::Max ? "1" : "0") + ")";
+    case TypeKind::Avg:
+      return "bt_percpu_avg(" + sym + ", " + key_ptr + ")";
+    default:
+      return "";
+  }
+}
+
+// The C lvalue of a scalar variable: its local, or the pointer a for-map
+// callback received for a variable of the enclosing probe.
+std::string BpfEmitter::scalar_var(const Node &var) const {
+  auto it = var_alias_.find(var.id);
+  return it != var_alias_.end() ? it->second : var_name(var.name);
 }
 
 // `for ($kv : @m) { ... }`: the body becomes a bpf_for_each_map_elem()
-// callback; $kv is the (key, value) tuple of each element.
+// callback; $kv is the (key, value) tuple of each element. Variables of the
+// probe that the body uses are passed by pointer in a context struct, so
+// writes are seen after the loop (as bpftrace does).
 void BpfEmitter::for_map(const Node &n) {
   const MapInfo &m = *prog_.find_map(n.rhs->name);
   std::string cb = "for_each_" + std::to_string(info_->probe->id) + "_" + std::to_string(callback_count_++);
-  // The callback is a separate BPF function with its own locals.
+  std::vector<const Node *> captured;
+  for (const auto &s : n.body) collect_variables(s.get(), declared_vars_, captured);
+
+  // The context: one pointer per captured variable, filled in the probe.
+  std::string ctx_struct = "struct " + cb + "_ctx";
+  std::string ctx_arg = "NULL";
+  if (!captured.empty()) {
+    std::string def = ctx_struct + " {\n";
+    std::string init;
+    for (const Node *v : captured) {
+      std::string member = var_name(v->name);
+      def += "\t" + types_.decl(var_type(*v), "(*" + member + ")") + ";\n";
+      std::string lv = is_memory(var_type(*v)) ? var_lvalue_[v->id] : scalar_var(*v);
+      // `(*p)` (scratch memory, or a context pointer): its address is p.
+      bool deref = lv.size() > 3 && lv.compare(0, 2, "(*") == 0 && lv.back() == ')';
+      std::string addr = deref ? lv.substr(2, lv.size() - 3) : "&" + lv;
+      init += (init.empty() ? "" : ", ") + std::string(".") + member + " = " + addr;
+    }
+    callbacks_.push_back(def + "};\n");
+    ctx_arg = "&_" + cb + "_ctx";
+    body_.line(ctx_struct + " _" + cb + "_ctx = { " + init + " };");
+    body_.line("");
+  }
+
+  // The callback is a separate BPF function with its own locals; its
+  // scratch memory follows the probe's, which stays live around the call.
   CWriter saved_body;
   std::swap(body_, saved_body);
   auto saved_declared = declared_vars_;
   auto saved_lvalues = var_lvalue_;
-  auto saved_outer = outer_vars_;
+  auto saved_aliases = var_alias_;
   bool saved_scratch = needs_scratch_;
   uint32_t saved_used = scratch_used_;
-  outer_vars_.insert(declared_vars_.begin(), declared_vars_.end());
   declared_vars_.clear();
   needs_scratch_ = false;
-  scratch_used_ = 0;
   body_.indent();
+  if (!captured.empty()) body_.line(ctx_struct + " *_ctx = data;");
+  for (const Node *v : captured) {
+    std::string alias = "(*_ctx->" + var_name(v->name) + ")";
+    declared_vars_.insert(v->id);
+    if (is_memory(var_type(*v))) var_lvalue_[v->id] = alias;
+    else var_alias_[v->id] = alias;
+  }
 
   const Node &kv = *n.lhs;
   std::string lv = temp(kv.type, var_name(kv.name) + "_");
   var_lvalue_[kv.id] = lv;
   declared_vars_.insert(kv.id);
-  outer_vars_.erase(kv.id);
   body_.line("__builtin_memcpy(&" + lv + ".f0, key, sizeof(" + lv + ".f0));");
-  body_.line("__builtin_memcpy(&" + lv + ".f1, value, sizeof(" + lv + ".f1));");
+  if (m.value.is_aggregation())
+    body_.line(lv + ".f1 = " + aggregate_value(m, "key") + ";");
+  else
+    body_.line("__builtin_memcpy(&" + lv + ".f1, value, sizeof(" + lv + ".f1));");
   loops_.push_back(Loop::Callback);
   block(n.body);
   loops_.pop_back();
@@ -619,10 +685,10 @@ void BpfEmitter::for_map(const Node &n) {
   std::swap(body_, saved_body);
   declared_vars_ = saved_declared;
   var_lvalue_ = saved_lvalues;
-  outer_vars_ = saved_outer;
+  var_alias_ = saved_aliases;
   needs_scratch_ = saved_scratch;
   scratch_used_ = saved_used;
-  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", NULL, 0);");
+  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", " + ctx_arg + ", 0);");
 }
 
 // Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
@@ -1001,13 +1067,10 @@ std::string BpfEmitter::map_read(const Node &n) {
   switch (m.value.kind) {
     case TypeKind::Count:
     case TypeKind::Sum:
-      if (m.is_percpu()) return "bt_percpu_sum(" + sym + ", &" + key + ")";
-      break;
     case TypeKind::Min:
     case TypeKind::Max:
-      return "bt_percpu_minmax(" + sym + ", &" + key + ", " + (m.value.kind == TypeKind::Max ? "1" : "0") + ")";
     case TypeKind::Avg:
-      return "bt_percpu_avg(" + sym + ", &" + key + ")";
+      return aggregate_value(m, "&" + key);
     case TypeKind::Stats:
     case TypeKind::Hist:
     case TypeKind::Lhist:
@@ -1224,10 +1287,9 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.name == "#") return "bt_num_args";
       return "bt_arg_" + std::to_string(n.ival);
     case NodeKind::Variable:
-      check_not_outer(n);
       if (is_memory(n.type)) return var_lvalue_[n.id];
-      if (n.type.kind == TypeKind::Pointer) return cast_to(n.type, var_name(n.name));
-      return var_name(n.name);
+      if (n.type.kind == TypeKind::Pointer) return cast_to(n.type, scalar_var(n));
+      return scalar_var(n);
     case NodeKind::Map:
       return map_read(n);
     case NodeKind::Call:
@@ -1243,7 +1305,7 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.op == "&") {
         if (n.lhs->kind != NodeKind::Variable) unsupported(n.loc, "taking the address of a map value or a field");
-        return "((__u64)&" + var_name(n.lhs->name) + ")";
+        return "((__u64)&" + scalar_var(*n.lhs) + ")";
       }
       return "(" + n.op + e + ")";
     }
@@ -1251,7 +1313,7 @@ std::string BpfEmitter::expr(const Node &n) {
       const Node &t = *n.lhs;
       bool prefix = n.ival == 1;
       if (t.kind == NodeKind::Variable) {
-        std::string v = var_name(t.name);
+        std::string v = scalar_var(t);
         return prefix ? "(" + n.op + v + ")" : "(" + v + n.op + ")";
       }
       const MapInfo &m = *prog_.find_map(t.name);

@@ -54,7 +54,7 @@ const char *agg_kind(const Type &t) {
 // Emits `static const ValueDesc` definitions, children first, and names them.
 class ValueDescWriter {
  public:
-  ValueDescWriter(CWriter &w, CTypes &types) : w_(w), types_(types) {}
+  ValueDescWriter(CWriter &w, CTypes &types, const CheckedProgram &prog) : w_(w), types_(types), prog_(prog) {}
 
   std::string desc(const Type &t) {
     std::string key = t.to_string();
@@ -85,6 +85,7 @@ class ValueDescWriter {
       }
     }
     if (t.kind == TypeKind::Array && t.elem) elem = "&" + desc(*t.elem);
+    std::string enums = enum_table(t, name);
     w_.line("static const ValueDesc " + name + " = {");
     w_.line("\t.kind = ValueKind::" + std::string(value_kind(t)) + ",");
     w_.line("\t.size = " + std::to_string(t.size) + ",");
@@ -95,6 +96,10 @@ class ValueDescWriter {
     w_.line("\t.names = " + names + ",");
     w_.line("\t.elem = " + elem + ",");
     w_.line("\t.count = " + std::to_string(t.count) + ",");
+    if (!enums.empty()) {
+      w_.line("\t.nenum = sizeof(" + enums + ") / sizeof(" + enums + "[0]),");
+      w_.line("\t.enums = " + enums + ",");
+    }
     if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack || t.kind == TypeKind::Timestamp) &&
         !t.name.empty())
       w_.line("\t.format = " + c_string_literal(t.name) + ",");
@@ -104,8 +109,22 @@ class ValueDescWriter {
   }
 
  private:
+  // `static const EnumValue <name>_enums[]` for a named enum: the runtime
+  // prints its values by name. Returns the array's name ("" if none).
+  std::string enum_table(const Type &t, const std::string &name) {
+    if (t.kind != TypeKind::Enum) return "";
+    auto it = prog_.enum_values.find(t.name);
+    if (it == prog_.enum_values.end() || it->second.empty()) return "";
+    std::string rows;
+    for (const auto &[value, label] : it->second)
+      rows += "{" + std::to_string(value) + "LL, " + c_string_literal(label) + "}, ";
+    w_.line("static const EnumValue " + name + "_enums[] = {" + rows + "};");
+    return name + "_enums";
+  }
+
   CWriter &w_;
   CTypes &types_;
+  const CheckedProgram &prog_;
   std::map<std::string, std::string> names_;
   int next_id_ = 0;
 };
@@ -137,7 +156,7 @@ std::string deferred_parts(const AttachPoint &ap) {
 std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTypes &types,
                         const std::vector<std::string> &error_sites) {
   CWriter tables;
-  ValueDescWriter descs(tables, types);
+  ValueDescWriter descs(tables, types, prog);
 
   // ---- maps ----
   std::vector<std::string> map_rows;

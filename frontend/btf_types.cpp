@@ -299,6 +299,7 @@ struct BtfTypes::Impl {
   bool funcs_indexed = false;
   int func_lookups = 0;
   std::unordered_map<std::string_view, int64_t> enumerators;
+  std::unordered_map<std::string_view, std::string_view> enumerator_types;  // constant -> enum name
   bool enumerators_indexed = false;
   std::unordered_map<std::string, std::vector<std::string_view>> classes_by_proto;
   bool classes_indexed = false;
@@ -427,11 +428,14 @@ void BtfTypes::Impl::index_enumerators() {
       for (uint16_t i = 0; i < btf_vlen(t); i++) {
         int64_t v = btf_kflag(t) ? int64_t(e[i].val) : int64_t(uint32_t(e[i].val));
         enumerators.emplace(btf__name_by_offset(btf, e[i].name_off), v);
+        enumerator_types.emplace(btf__name_by_offset(btf, e[i].name_off), name(t));
       }
     } else if (btf_is_enum64(t)) {
       const struct btf_enum64 *e = btf_enum64(t);
-      for (uint16_t i = 0; i < btf_vlen(t); i++)
+      for (uint16_t i = 0; i < btf_vlen(t); i++) {
         enumerators.emplace(btf__name_by_offset(btf, e[i].name_off), int64_t(btf_enum64_value(&e[i])));
+        enumerator_types.emplace(btf__name_by_offset(btf, e[i].name_off), name(t));
+      }
     }
   }
 }
@@ -875,6 +879,16 @@ std::optional<int64_t> BtfTypes::enum_constant(const std::string &name) {
   auto it = impl_->enumerators.find(name);
   if (it == impl_->enumerators.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<Type> BtfTypes::enum_constant_type(const std::string &name) {
+  if (!impl_->load()) return std::nullopt;
+  impl_->index_enumerators();
+  auto it = impl_->enumerator_types.find(name);
+  if (it == impl_->enumerator_types.end() || it->second.empty()) return std::nullopt;
+  auto id = impl_->find(impl_->enums, it->second);
+  if (!id) return std::nullopt;
+  return impl_->type_of(*id);
 }
 
 std::vector<std::pair<int64_t, std::string>> BtfTypes::enum_values(const std::string &enum_name) {

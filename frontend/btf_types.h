@@ -79,6 +79,8 @@ class BtfTypes {
 
   // Value of an enumerator of any enum ("PIDTYPE_PID").
   std::optional<int64_t> enum_constant(const std::string &name);
+  // The enum type an enumerator belongs to (nullopt for anonymous enums).
+  std::optional<Type> enum_constant_type(const std::string &name);
   // All (value, name) pairs of an enum, in declaration order; "pid_type" or "enum pid_type".
   std::vector<std::pair<int64_t, std::string>> enum_values(const std::string &enum_name);
 

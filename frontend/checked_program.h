@@ -120,6 +120,8 @@ struct CheckedProgram {
   std::vector<ProgramOption> program_options;  // getopt(), by id
   std::vector<std::string> join_separators;  // join() sites, by id
   std::set<std::string> script_records;      // structs/unions the script defines (not in kernel BTF)
+  // (value, name) pairs of every enum a printed value can hold, by enum name.
+  std::map<std::string, std::vector<std::pair<int64_t, std::string>>> enum_values;
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

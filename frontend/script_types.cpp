@@ -29,6 +29,7 @@ const char kPrelude[] =
 bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error) {
   static const std::regex define_re(R"(^\s*#\s*define\s+([A-Za-z_]\w*)\s+(-?(0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*$)");
   static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
+  static const std::regex enum_re(R"(\benum\s+([A-Za-z_]\w*)\s*\{)");
   std::string body;
   for (const auto &d : defs) {
     std::smatch m;
@@ -42,8 +43,12 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
     body += d.text + "\n";
     for (auto it = std::sregex_iterator(d.text.begin(), d.text.end(), record_re); it != std::sregex_iterator(); ++it)
       records_.insert((*it)[1].str() + " " + (*it)[2].str());
+    for (auto it = std::sregex_iterator(d.text.begin(), d.text.end(), enum_re); it != std::sregex_iterator(); ++it)
+      enums_.insert((*it)[1].str());
+    // Anonymous enums only define constants.
+    if (d.text.find("enum") != std::string::npos) has_enum_constants_ = true;
   }
-  if (records_.empty()) return true;
+  if (records_.empty() && !has_enum_constants_) return true;
 
   char dir[] = "/tmp/bt2bin-types-XXXXXX";
   if (!mkdtemp(dir)) {
@@ -57,6 +62,8 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
     f << kPrelude << body;
     int i = 0;
     for (const auto &r : records_) f << r << " *__bt2bin_use" << i++ << ";\n";
+    // Keep every enum in the debug info, used or not.
+    for (const auto &e : enums_) f << "enum " << e << " __bt2bin_use" << i++ << ";\n";
   }
   auto r = run_command({"clang-14", "-g", "-O0", "-target", "bpf", "-c", src, "-o", object_path_});
   unlink(src.c_str());
@@ -71,6 +78,14 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
   unlink(object_path_.c_str());
   rmdir(dir);
   return true;
+}
+
+std::optional<Type> ScriptTypes::enum_constant_type(const std::string &name) {
+  return btf_ ? btf_->enum_constant_type(name) : std::nullopt;
+}
+
+std::optional<int64_t> ScriptTypes::enum_constant(const std::string &name) {
+  return btf_ ? btf_->enum_constant(name) : std::nullopt;
 }
 
 std::optional<int64_t> ScriptTypes::constant(const std::string &name) const {

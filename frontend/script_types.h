@@ -28,11 +28,17 @@ class ScriptTypes {
   BtfTypes *btf() { return btf_.get(); }
   bool defines_record(const std::string &name) const { return records_.count(name) > 0; }
   std::optional<int64_t> constant(const std::string &name) const;
+  bool defines_enum(const std::string &name) const { return enums_.count(name) > 0; }
+  // Enumerators of the script's own enums: value and (named) enum type.
+  std::optional<int64_t> enum_constant(const std::string &name);
+  std::optional<Type> enum_constant_type(const std::string &name);
   const std::set<std::string> &records() const { return records_; }
 
  private:
   std::unique_ptr<BtfTypes> btf_;
   std::set<std::string> records_;           // "struct foo", "union bar"
+  std::set<std::string> enums_;             // "color" for `enum color { ... }`
+  bool has_enum_constants_ = false;
   std::map<std::string, int64_t> constants_;
   std::string object_path_;
 };

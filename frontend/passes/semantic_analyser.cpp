@@ -88,6 +88,7 @@ class Analyser {
   void check_assign(Node &n);
   void check_loop_body(Node &n, const Type *loop_var);
   void check_map_assign(Node &n);
+  bool check_aggregate_copy(Node &n, MapInfo &target);
   void check_expr(Node &n);
   void check_call(Node &n);
   void check_binary(Node &n);
@@ -97,6 +98,10 @@ class Analyser {
   void check_format_call(Node &n, FormatKind kind, size_t first_arg);
   void check_map_key(Node &map);
   Type resolve_type_spec(const TypeSpec &spec);
+  bool resolve_enum_constant(Node &n);
+  void check_enum_cast(const Node &n, const Type &to);
+  void collect_enums(const Type &t, CheckedProgram &out);
+  std::vector<std::pair<int64_t, std::string>> enum_values(const std::string &name);
   Type args_type();
   void load_args(Probe &probe, ProbeInfo &info);
   void find_fentry_twins(Probe &probe, ProbeInfo &info);
@@ -144,6 +149,7 @@ class Analyser {
   std::string provider_;
   std::vector<std::map<std::string, int>> scopes_;  // name -> index in probe_info_->vars
   int loop_depth_ = 0;
+  int for_map_depth_ = 0;  // inside a for-map body (a callback without the probe's context)
   std::map<std::string, Location> keyless_use_, keyed_use_;
   std::vector<std::string> time_formats_;
   std::set<int> string_positionals_;
@@ -152,6 +158,7 @@ class Analyser {
   std::vector<ProgramOption> program_options_;
   std::vector<std::string> join_separators_;
   bool uses_cpid_ = false;
+  std::set<const Node *> untyped_aggregate_copies_;  // `@y = @count_map` with @y untyped (first walk)
 };
 
 // ---------------------------------------------------------------- config --
@@ -475,6 +482,13 @@ void Analyser::check_block(std::vector<NodePtr> &stmts) {
   for (auto &s : stmts) check_stmt(*s);
 }
 
+// Builtins read from the probe's context, which a for-map callback has not.
+static bool needs_probe_context(const std::string &b) {
+  static const std::set<std::string> names = {"args", "ctx", "retval", "func", "kstack", "ustack",
+                                              "usermode"};
+  return names.count(b) || builtin_arg_index(b) >= 0;
+}
+
 static bool is_truthy(const Type &t) {
   return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer || t.is_none();
 }
@@ -550,12 +564,21 @@ void Analyser::check_stmt(Node &n) {
       MapInfo &m = map_info(n.rhs->name, n.rhs->loc);
       if (final_walk_ && m.value.is_none())
         error(n.rhs->loc, "undefined map " + n.rhs->name);
-      if (m.value.is_aggregation() && final_walk_)
-        error(n.rhs->loc, "for loops over maps of " + m.value.to_string() + " values are not supported yet");
-      Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key,
-                            m.value.is_none() ? make_int(8, true) : m.value});
+      bool whole_map_value = m.value.kind == TypeKind::Stats || m.value.kind == TypeKind::Hist ||
+                             m.value.kind == TypeKind::Lhist;
+      if (whole_map_value) {
+        error(n.rhs->loc, "Loop expression does not support type: " + m.value.to_string());
+        break;
+      }
+      // count/sum/min/max/avg elements are read as their value summed over CPUs.
+      Type value = m.value.is_none() ? make_int(8, true)
+                   : m.value.is_aggregation() ? make_int(8, m.value.kind != TypeKind::Count)
+                                              : m.value;
+      Type kv = make_tuple({m.key.is_none() ? make_int(8, true) : m.key, value});
       n.rhs->type = m.value;
+      for_map_depth_++;
       check_loop_body(n, &kv);
+      for_map_depth_--;
       break;
     }
     case NodeKind::Break:
@@ -605,6 +628,11 @@ void Analyser::check_assign(Node &n) {
   }
   check_expr(*n.rhs);
   Type value = n.rhs->type;
+  if (value.is_aggregation() && n.rhs->kind == NodeKind::Map) {
+    // stats/hist/lhist values only exist summed in userspace (bpftrace's message).
+    error(n.loc, "Value '" + value.to_string() + "' cannot be assigned to a scratch variable.");
+    return;
+  }
   if (value.kind == TypeKind::Void || value.is_aggregation()) {
     error(n.rhs->loc, value.is_aggregation()
                           ? n.rhs->name + "() can only be assigned to a map"
@@ -690,6 +718,7 @@ void Analyser::check_map_assign(Node &n) {
     error(rhs.loc, "this expression has no value and can not be stored in a map");
     return;
   }
+  if (rhs.kind == NodeKind::Map && !check_aggregate_copy(n, m)) return;
   if (n.op != "=") {
     if (!m.value.is_none() && !m.value.is_integer() && m.value.kind != TypeKind::Count &&
         m.value.kind != TypeKind::Sum)
@@ -705,11 +734,41 @@ void Analyser::check_map_assign(Node &n) {
   target.type = m.value;
 }
 
+// `@y = @x` where @x holds an aggregation. bpftrace refuses to copy
+// stats/hist/lhist values, and count/sum/min/max/avg values into a map
+// that has no type yet (an integer map takes the value). Returns false when
+// the assignment is refused.
+bool Analyser::check_aggregate_copy(Node &n, MapInfo &target) {
+  static const std::map<TypeKind, std::string> examples = {
+      {TypeKind::Count, "count()"},       {TypeKind::Sum, "sum(retval)"},
+      {TypeKind::Min, "min(retval)"},     {TypeKind::Max, "max(retval)"},
+      {TypeKind::Avg, "avg(retval)"},     {TypeKind::Hist, "hist(retval)"},
+      {TypeKind::Lhist, "lhist(rand %10, 0, 10, 1)"}, {TypeKind::Stats, "stats(arg2)"}};
+  const Node &source = *n.rhs;
+  const Type &agg = map_info(source.name, source.loc).value;
+  if (!agg.is_aggregation()) return true;
+  bool castable = agg.kind != TypeKind::Stats && agg.kind != TypeKind::Hist && agg.kind != TypeKind::Lhist;
+  if (!final_walk_ && target.value.is_none()) untyped_aggregate_copies_.insert(&n);
+  if (castable && !untyped_aggregate_copies_.count(&n)) return true;
+  std::string msg = "Map value '" + agg.to_string() +
+                    "' cannot be assigned from one map to another. The function that returns this type must be "
+                    "called directly e.g. `" + n.lhs->name + " = " + examples.at(agg.kind) + ";`.";
+  if (final_walk_) {
+    Diagnostic &d = diags_.error(n.loc, msg);
+    if (castable)
+      d.hints.push_back("Add a cast to integer if you want the value of the aggregate, e.g. `" + n.lhs->name +
+                        " = (int64)" + source.name + ";`.");
+  }
+  failed_ = true;
+  return false;
+}
+
 // ----------------------------------------------------------- expressions --
 
 void Analyser::check_expr(Node &n) {
   switch (n.kind) {
     case NodeKind::Integer: {
+      if (n.type.kind == TypeKind::Enum) break;  // an enumerator, typed in the first walk
       bool fits32 = n.ival <= 0x7fffffffULL;
       bool fits64 = n.ival <= 0x7fffffffffffffffULL;
       n.type = fits32 ? make_int(4, true) : make_int(8, fits64);
@@ -741,18 +800,15 @@ void Analyser::check_expr(Node &n) {
           n.type = make_int(8, true);
           break;
         }
-        if (auto v = btf_.enum_constant(n.name)) {
-          n.kind = NodeKind::Integer;
-          n.ival = static_cast<uint64_t>(*v);
-          n.type = make_int(8, true);
-          break;
-        }
+        if (resolve_enum_constant(n)) break;
         error(n.loc, "unknown identifier '" + n.name + "'");
         n.type = make_int(8, true);
         break;
       }
       std::string why;
       if (!provider_.empty() && !builtin_allowed(n.name, provider_, why)) error(n.loc, why);
+      if (for_map_depth_ > 0 && needs_probe_context(n.name))
+        error(n.loc, "'" + n.name + "' builtin is not allowed in a for-loop");
       if ((n.name == "kstack" || n.name == "ustack") && !n.type.is_none()) break;  // typed by kstack(...)
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
@@ -1154,8 +1210,14 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     t = make_int(1, false);
   } else if (script_types_.defines_record(spec.base) && script_types_.btf()->resolve(spec.base)) {
     t = *script_types_.btf()->resolve(spec.base);
+  } else if (spec.base.rfind("enum ", 0) == 0 && script_types_.defines_enum(spec.base.substr(5)) &&
+             script_types_.btf()->resolve(spec.base)) {
+    t = *script_types_.btf()->resolve(spec.base);
   } else if (auto r = btf_.resolve(spec.base)) {
     t = *r;
+  } else if (spec.base.rfind("enum ", 0) == 0) {
+    error(spec.loc, "Unknown enum: " + spec.base.substr(5));
+    t = make_int(8, true);
   } else {
     error(spec.loc, "unknown type '" + spec.base + "'");
     t = make_int(8, true);
@@ -1171,12 +1233,56 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
   return t;
 }
 
+// ----------------------------------------------------------------- enums --
+
+// An enumerator name used as a value: the script's enums first, then the
+// kernel's. A named enum keeps its type, so print() and %s show the name.
+bool Analyser::resolve_enum_constant(Node &n) {
+  std::optional<int64_t> value = script_types_.enum_constant(n.name);
+  std::optional<Type> type = value ? script_types_.enum_constant_type(n.name) : std::nullopt;
+  if (!value) {
+    value = btf_.enum_constant(n.name);
+    if (value) type = btf_.enum_constant_type(n.name);
+  }
+  if (!value) return false;
+  n.kind = NodeKind::Integer;
+  n.ival = static_cast<uint64_t>(*value);
+  n.type = make_int(8, true);
+  if (type) {
+    n.type = *type;
+    n.type.size = 8;
+  }
+  return true;
+}
+
+std::vector<std::pair<int64_t, std::string>> Analyser::enum_values(const std::string &name) {
+  if (script_types_.defines_enum(name)) return script_types_.btf()->enum_values(name);
+  return btf_.enum_values(name);
+}
+
+// `(enum E)N` with a literal N must name one of E's values, as in bpftrace.
+void Analyser::check_enum_cast(const Node &n, const Type &to) {
+  if (n.lhs->kind != NodeKind::Integer) return;
+  for (const auto &[value, name] : enum_values(to.name))
+    if (static_cast<uint64_t>(value) == n.lhs->ival) return;
+  error(n.loc, "Enum: " + to.name + " doesn't contain a variant value of " + std::to_string(n.lhs->ival));
+}
+
+// The value names of every enum a printed or stored value can hold.
+void Analyser::collect_enums(const Type &t, CheckedProgram &out) {
+  if (t.kind == TypeKind::Enum && !t.name.empty() && !out.enum_values.count(t.name))
+    out.enum_values[t.name] = enum_values(t.name);
+  for (const auto &f : t.fields) collect_enums(*f.type, out);
+  if (t.elem && t.kind == TypeKind::Array) collect_enums(*t.elem, out);
+}
+
 void Analyser::check_cast(Node &n) {
   check_expr(*n.lhs);
   Type to = resolve_type_spec(*n.type_spec);
   const Type &from = n.lhs->type;
   bool from_scalar = from.is_integer() || from.kind == TypeKind::Pointer || from.kind == TypeKind::Bool;
   if ((to.is_integer() || to.kind == TypeKind::Pointer || to.kind == TypeKind::Bool) && from_scalar) {
+    if (to.kind == TypeKind::Enum) check_enum_cast(n, to);
     n.type = to;
     return;
   }
@@ -1721,6 +1827,13 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     out->map_ids[name] = m.id;
     out->maps.push_back(m);
   }
+  for (const auto &m : out->maps) {
+    collect_enums(m.key, *out);
+    collect_enums(m.value, *out);
+  }
+  for (const auto &f : formats_)
+    for (const auto &a : f.args) collect_enums(a, *out);
+  for (const auto &p : print_values_) collect_enums(p.type, *out);
   out->formats = std::move(formats_);
   out->print_values = std::move(print_values_);
   out->time_formats = std::move(time_formats_);

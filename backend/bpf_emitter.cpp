@@ -97,6 +97,7 @@ class BpfEmitter {
   // ---- expressions ----
   std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
   std::string call_expr(const Node &n);
+  std::string if_value(const Node &n);
   std::string builtin(const Node &n);
   std::string field(const Node &n);
   std::string map_read(const Node &n);
@@ -942,6 +943,18 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       body_.close();
       return;
     }
+    case NodeKind::BlockExpr:
+      block(n.body);
+      emit_into(*n.lhs, dest, dt);
+      return;
+    case NodeKind::IfExpr:
+      body_.open("if (" + expr(*n.cond) + ")");
+      emit_into(*n.lhs, dest, dt);
+      body_.dedent();
+      body_.open("} else");
+      emit_into(*n.rhs, dest, dt);
+      body_.close();
+      return;
     case NodeKind::Field:
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
@@ -1344,6 +1357,8 @@ std::string BpfEmitter::expr(const Node &n) {
       // Statements first (their variables have expansion-unique names), then the value.
       block(n.body);
       return n.lhs ? expr(*n.lhs) : "0";
+    case NodeKind::IfExpr:
+      return if_value(n);
     case NodeKind::Tuple:
     case NodeKind::Record: {
       std::string t = temp(n.type, "_tuple");
@@ -1354,6 +1369,26 @@ std::string BpfEmitter::expr(const Node &n) {
     default:
       unsupported(n.loc, std::string("the expression '") + node_kind_name(n.kind) + "'");
   }
+}
+
+// `if c { a } else { b }` as a value: each branch runs its statements and
+// stores its value in one temporary.
+std::string BpfEmitter::if_value(const Node &n) {
+  if (is_memory(n.type)) {
+    std::string t = temp(n.type);
+    zero(t);
+    emit_into(n, t, n.type);
+    return t;
+  }
+  std::string t = "_if" + std::to_string(tmp_++);
+  body_.line(types_.decl(n.type, t) + ";");
+  body_.open("if (" + expr(*n.cond) + ")");
+  body_.line(t + " = " + cast_to(n.type, expr(*n.lhs)) + ";");
+  body_.dedent();
+  body_.open("} else");
+  body_.line(t + " = " + cast_to(n.type, expr(*n.rhs)) + ";");
+  body_.close();
+  return t;
 }
 
 // ------------------------------------------------------------ top level --

@@ -918,7 +918,15 @@ void Analyser::check_expr(Node &n) {
       break;
     case NodeKind::IfExpr: {
       check_expr(*n.cond);
+      if (!is_truthy(n.cond->type))
+        error(n.cond->loc, "an if condition must be an integer, a boolean or a pointer, not '" +
+                               n.cond->type.to_string() + "'");
       check_expr(*n.lhs);
+      if (!n.rhs) {
+        error(n.loc, "an if expression used as a value needs an else branch");
+        n.type = n.lhs->type;
+        break;
+      }
       check_expr(*n.rhs);
       const Type &a = n.lhs->type, &b = n.rhs->type;
       if (a.is_integer() && b.is_integer()) n.type = make_int(8, a.is_signed || b.is_signed);

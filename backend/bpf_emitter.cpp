@@ -155,7 +155,13 @@ class BpfEmitter {
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
   uint32_t zeros_size_ = 0;
-  int emit_depth_ = 0;  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
+  int emit_depth_ = 0;
+  // --- h5: fn definitions ---
+  const FunctionInfo *function_ = nullptr;  // the function being emitted, if any
+  std::vector<std::string> subprograms_;    // their prototypes and definitions
+  void emit_function(const FunctionInfo &fi);
+  std::string fn_signature(const FunctionInfo &fi);
+  std::string fn_call(const Node &n);  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
 };
 
 // ------------------------------------------------------------ utilities --
@@ -398,6 +404,10 @@ void BpfEmitter::stmt(const Node &n) {
       body_.line(loops_.back() == Loop::Callback ? "return 0;" : "continue;");
       return;
     case NodeKind::Return:
+      if (function_ && !in_callback()) {
+        body_.line(n.lhs ? "return " + cast_to(function_->ret, expr(*n.lhs)) + ";" : "return;");
+        return;
+      }
       body_.line(in_callback() ? "return 1;" : "return 0;");
       return;
     case NodeKind::ForMap:
@@ -576,7 +586,8 @@ void BpfEmitter::check_not_outer(const Node &var) {
 // callback; $kv is the (key, value) tuple of each element.
 void BpfEmitter::for_map(const Node &n) {
   const MapInfo &m = *prog_.find_map(n.rhs->name);
-  std::string cb = "for_each_" + std::to_string(info_->probe->id) + "_" + std::to_string(callback_count_++);
+  std::string owner = function_ ? "fn_" + function_->def->name : std::to_string(info_->probe->id);
+  std::string cb = "for_each_" + owner + "_" + std::to_string(callback_count_++);
   // The callback is a separate BPF function with its own locals.
   CWriter saved_body;
   std::swap(body_, saved_body);
@@ -676,6 +687,7 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.line("bt_submit(_rec);");
     body_.close();
     body_.close();
+    if (function_) return;  // the calling probe runs on to its end
     body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
@@ -1134,6 +1146,7 @@ void BpfEmitter::zero(const std::string &lvalue) {
 
 std::string BpfEmitter::call_expr(const Node &n) {
   const std::string &f = n.name;
+  if (n.op == "fn") return fn_call(n);  // h5: a script function
   if (f == "has_key") {
     Node fake(NodeKind::Map, n.args[0]->loc);
     fake.name = n.args[0]->name;
@@ -1391,10 +1404,68 @@ std::string BpfEmitter::if_value(const Node &n) {
   return t;
 }
 
+// ------------------------------------------------------ h5: functions --
+
+// `fn add($a: int64, $b: int64): int64` -> `static __always_inline __s64
+// fn_add(__s64 a, __s64 b)`: inlined into each caller, so the verifier sees
+// one program per probe as before.
+std::string BpfEmitter::fn_signature(const FunctionInfo &fi) {
+  std::string params;
+  for (size_t i = 0; i < fi.params.size(); i++) {
+    if (i) params += ", ";
+    params += types_.decl(fi.params[i], var_name(fi.def->params[i].name));
+  }
+  std::string ret = fi.ret.kind == TypeKind::Void ? "void" : types_.decl(fi.ret, "");
+  while (!ret.empty() && ret.back() == ' ') ret.pop_back();
+  return "static __always_inline " + ret + " fn_" + fi.def->name + "(" + (params.empty() ? "void" : params) + ")";
+}
+
+void BpfEmitter::emit_function(const FunctionInfo &fi) {
+  static const AttachPoint no_probe = [] {
+    AttachPoint ap;
+    ap.provider = "fn";
+    return ap;
+  }();
+  function_ = &fi;
+  info_ = &fi.locals;
+  ap_ = &no_probe;
+  args_ = nullptr;
+  declared_vars_.clear();
+  var_lvalue_.clear();
+  scratch_used_ = 0;
+  needs_scratch_ = false;
+  for (size_t i = 0; i < fi.params.size(); i++) declared_vars_.insert(static_cast<int>(i));
+  body_ = CWriter();
+  body_.indent();
+  block(fi.def->body);
+  if (needs_scratch_)
+    unsupported(fi.def->loc, "a value larger than on_stack_limit inside function '" + fi.def->name + "'");
+  CWriter f;
+  f.line(fn_signature(fi));
+  f.line("{");
+  f.raw(body_.str());
+  f.line("}");
+  for (auto &cb : callbacks_) subprograms_.push_back(cb);
+  callbacks_.clear();
+  subprograms_.push_back(f.str());
+  function_ = nullptr;
+}
+
+std::string BpfEmitter::fn_call(const Node &n) {
+  const FunctionInfo &fi = prog_.functions[n.id];
+  std::string args;
+  for (size_t i = 0; i < n.args.size(); i++) {
+    if (i) args += ", ";
+    args += cast_to(fi.params[i], expr(*n.args[i]));
+  }
+  return "fn_" + fi.def->name + "(" + args + ")";
+}
+
 // ------------------------------------------------------------ top level --
 
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
+    for (const auto &fi : prog_.functions) emit_function(fi);
     for (const auto &info : prog_.probes)
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
@@ -1495,6 +1566,11 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
   c.line();
   c.raw(maps.str());
+  if (!prog_.functions.empty()) {
+    for (const auto &fi : prog_.functions) c.line(fn_signature(fi) + ";");
+    c.line();
+  }
+  for (const auto &f : subprograms_) c.raw(f + "\n");
   for (const auto &f : functions_) c.raw(f + "\n");
   c.line("char LICENSE[] SEC(\"license\") = " + c_string_literal(prog_.config.license) + ";");
   out.bpf_c = c.str();

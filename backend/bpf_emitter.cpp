@@ -98,6 +98,7 @@ class BpfEmitter {
   // ---- expressions ----
   std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
   std::string call_expr(const Node &n);
+  std::string if_value(const Node &n);
   std::string builtin(const Node &n);
   std::string field(const Node &n);
   std::string map_read(const Node &n);
@@ -155,7 +156,13 @@ class BpfEmitter {
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
   uint32_t zeros_size_ = 0;
-  int emit_depth_ = 0;  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
+  int emit_depth_ = 0;
+  // --- h5: fn definitions ---
+  const FunctionInfo *function_ = nullptr;  // the function being emitted, if any
+  std::vector<std::string> subprograms_;    // their prototypes and definitions
+  void emit_function(const FunctionInfo &fi);
+  std::string fn_signature(const FunctionInfo &fi);
+  std::string fn_call(const Node &n);  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
 };
 
 // ------------------------------------------------------------ utilities --
@@ -398,6 +405,10 @@ void BpfEmitter::stmt(const Node &n) {
       body_.line(loops_.back() == Loop::Callback ? "return 0;" : "continue;");
       return;
     case NodeKind::Return:
+      if (function_ && !in_callback()) {
+        body_.line(n.lhs ? "return " + cast_to(function_->ret, expr(*n.lhs)) + ";" : "return;");
+        return;
+      }
       body_.line(in_callback() ? "return 1;" : "return 0;");
       return;
     case NodeKind::ForMap:
@@ -609,7 +620,8 @@ std::string BpfEmitter::scalar_var(const Node &var) const {
 // writes are seen after the loop (as bpftrace does).
 void BpfEmitter::for_map(const Node &n) {
   const MapInfo &m = *prog_.find_map(n.rhs->name);
-  std::string cb = "for_each_" + std::to_string(info_->probe->id) + "_" + std::to_string(callback_count_++);
+  std::string owner = function_ ? "fn_" + function_->def->name : std::to_string(info_->probe->id);
+  std::string cb = "for_each_" + owner + "_" + std::to_string(callback_count_++);
   std::vector<const Node *> captured;
   for (const auto &s : n.body) collect_variables(s.get(), declared_vars_, captured);
 
@@ -741,6 +753,7 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.line("bt_submit(_rec);");
     body_.close();
     body_.close();
+    if (function_) return;  // the calling probe runs on to its end
     body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
@@ -1029,6 +1042,18 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       body_.close();
       return;
     }
+    case NodeKind::BlockExpr:
+      block(n.body);
+      emit_into(*n.lhs, dest, dt);
+      return;
+    case NodeKind::IfExpr:
+      body_.open("if (" + expr(*n.cond) + ")");
+      emit_into(*n.lhs, dest, dt);
+      body_.dedent();
+      body_.open("} else");
+      emit_into(*n.rhs, dest, dt);
+      body_.close();
+      return;
     case NodeKind::Field:
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
@@ -1205,6 +1230,7 @@ void BpfEmitter::zero(const std::string &lvalue) {
 
 std::string BpfEmitter::call_expr(const Node &n) {
   const std::string &f = n.name;
+  if (n.op == "fn") return fn_call(n);  // h5: a script function
   if (f == "has_key") {
     Node fake(NodeKind::Map, n.args[0]->loc);
     fake.name = n.args[0]->name;
@@ -1427,6 +1453,8 @@ std::string BpfEmitter::expr(const Node &n) {
       // Statements first (their variables have expansion-unique names), then the value.
       block(n.body);
       return n.lhs ? expr(*n.lhs) : "0";
+    case NodeKind::IfExpr:
+      return if_value(n);
     case NodeKind::Tuple:
     case NodeKind::Record: {
       std::string t = temp(n.type, "_tuple");
@@ -1439,10 +1467,88 @@ std::string BpfEmitter::expr(const Node &n) {
   }
 }
 
+// `if c { a } else { b }` as a value: each branch runs its statements and
+// stores its value in one temporary.
+std::string BpfEmitter::if_value(const Node &n) {
+  if (is_memory(n.type)) {
+    std::string t = temp(n.type);
+    zero(t);
+    emit_into(n, t, n.type);
+    return t;
+  }
+  std::string t = "_if" + std::to_string(tmp_++);
+  body_.line(types_.decl(n.type, t) + ";");
+  body_.open("if (" + expr(*n.cond) + ")");
+  body_.line(t + " = " + cast_to(n.type, expr(*n.lhs)) + ";");
+  body_.dedent();
+  body_.open("} else");
+  body_.line(t + " = " + cast_to(n.type, expr(*n.rhs)) + ";");
+  body_.close();
+  return t;
+}
+
+// ------------------------------------------------------ h5: functions --
+
+// `fn add($a: int64, $b: int64): int64` -> `static __always_inline __s64
+// fn_add(__s64 a, __s64 b)`: inlined into each caller, so the verifier sees
+// one program per probe as before.
+std::string BpfEmitter::fn_signature(const FunctionInfo &fi) {
+  std::string params;
+  for (size_t i = 0; i < fi.params.size(); i++) {
+    if (i) params += ", ";
+    params += types_.decl(fi.params[i], var_name(fi.def->params[i].name));
+  }
+  std::string ret = fi.ret.kind == TypeKind::Void ? "void" : types_.decl(fi.ret, "");
+  while (!ret.empty() && ret.back() == ' ') ret.pop_back();
+  return "static __always_inline " + ret + " fn_" + fi.def->name + "(" + (params.empty() ? "void" : params) + ")";
+}
+
+void BpfEmitter::emit_function(const FunctionInfo &fi) {
+  static const AttachPoint no_probe = [] {
+    AttachPoint ap;
+    ap.provider = "fn";
+    return ap;
+  }();
+  function_ = &fi;
+  info_ = &fi.locals;
+  ap_ = &no_probe;
+  args_ = nullptr;
+  declared_vars_.clear();
+  var_lvalue_.clear();
+  scratch_used_ = 0;
+  needs_scratch_ = false;
+  for (size_t i = 0; i < fi.params.size(); i++) declared_vars_.insert(static_cast<int>(i));
+  body_ = CWriter();
+  body_.indent();
+  block(fi.def->body);
+  if (needs_scratch_)
+    unsupported(fi.def->loc, "a value larger than on_stack_limit inside function '" + fi.def->name + "'");
+  CWriter f;
+  f.line(fn_signature(fi));
+  f.line("{");
+  f.raw(body_.str());
+  f.line("}");
+  for (auto &cb : callbacks_) subprograms_.push_back(cb);
+  callbacks_.clear();
+  subprograms_.push_back(f.str());
+  function_ = nullptr;
+}
+
+std::string BpfEmitter::fn_call(const Node &n) {
+  const FunctionInfo &fi = prog_.functions[n.id];
+  std::string args;
+  for (size_t i = 0; i < n.args.size(); i++) {
+    if (i) args += ", ";
+    args += cast_to(fi.params[i], expr(*n.args[i]));
+  }
+  return "fn_" + fi.def->name + "(" + args + ")";
+}
+
 // ------------------------------------------------------------ top level --
 
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
+    for (const auto &fi : prog_.functions) emit_function(fi);
     for (const auto &info : prog_.probes)
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
@@ -1543,6 +1649,11 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
   c.line();
   c.raw(maps.str());
+  if (!prog_.functions.empty()) {
+    for (const auto &fi : prog_.functions) c.line(fn_signature(fi) + ";");
+    c.line();
+  }
+  for (const auto &f : subprograms_) c.raw(f + "\n");
   for (const auto &f : functions_) c.raw(f + "\n");
   c.line("char LICENSE[] SEC(\"license\") = " + c_string_literal(prog_.config.license) + ";");
   out.bpf_c = c.str();

@@ -29,6 +29,7 @@ enum class NodeKind {
   Map,          // name = "@x" (or "@"); args = keys (empty for a scalar map)
   Call,         // name = function; args = arguments; block = body (none)
                 //   (also `typeinfo(x)`: args = {TypeOf}; statement `import "f";`: name = "import")
+                //   (a call of a script `fn`: op = "fn", id = its index in CheckedProgram::functions)
   Unary,        // op = "-", "!", "~", "*", "&", "comptime"; lhs = operand
   IncDec,       // op = "++"/"--"; ival = 1 if prefix; lhs = variable or map
   Binary,       // op = "+", "==", "&&", ...; lhs, rhs

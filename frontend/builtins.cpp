@@ -39,6 +39,11 @@ std::optional<Type> builtin_type(const std::string &name) {
   return std::nullopt;
 }
 
+bool builtin_reads_probe_context(const std::string &name) {
+  static const std::set<std::string> names = {"args", "ctx", "retval", "func", "kstack", "ustack", "usermode"};
+  return names.count(name) > 0 || builtin_arg_index(name) >= 0;
+}
+
 static bool in(const std::string &p, std::initializer_list<const char *> list) {
   for (const char *s : list)
     if (p == s) return true;

@@ -28,4 +28,8 @@ int builtin_arg_index(const std::string &name);
 // sets `why` to a message for the diagnostic.
 bool builtin_allowed(const std::string &name, const std::string &provider, std::string &why);
 
+// Builtins read from the probe's context (arguments, registers, stacks), which
+// for-map callbacks and fn bodies do not have.
+bool builtin_reads_probe_context(const std::string &name);
+
 }  // namespace bt2bin

@@ -90,6 +90,15 @@ struct ProgramOption {
   std::string description;
 };
 
+// A checked `fn name($a: T, ...): R { ... }`: BPF C emits it as a static
+// inline function the probes call.
+struct FunctionInfo {
+  FnDef *def = nullptr;
+  std::vector<Type> params;  // as declared
+  Type ret;                  // Void when the function returns no value
+  ProbeInfo locals;          // its scratch variables, parameters first (slots 0..n-1)
+};
+
 struct Config {
   uint64_t max_strlen = 1024;
   uint64_t max_map_keys = 4096;
@@ -112,6 +121,7 @@ struct CheckedProgram {
   std::vector<PrintValueSite> print_values;
   std::vector<std::string> time_formats;     // time() call sites, by id
   std::vector<ProbeInfo> probes;
+  std::vector<FunctionInfo> functions;        // `fn` definitions, in script order
   std::vector<std::string> probe_names;      // for the `probe` builtin (cookie index)
   int max_positional = 0;
   std::set<int> string_positionals;          // $N used as str($N)

@@ -57,6 +57,7 @@ class Expander {
       if (probe.predicate) expand_expr(probe.predicate);
       expand_block(probe.body);
     }
+    for (auto &fn : program_.functions) expand_block(fn.body);
     return ok_;
   }
 

@@ -60,6 +60,7 @@ Type storage_type(const Type &t) {
   return s;
 }
 
+
 class Analyser {
  public:
   Analyser(Program &program, Diagnostics &diags, const SemanticOptions &opts)
@@ -159,6 +160,17 @@ class Analyser {
   std::vector<std::string> join_separators_;
   bool uses_cpid_ = false;
   std::set<const Node *> untyped_aggregate_copies_;  // `@y = @count_map` with @y untyped (first walk)
+
+  // --- h5: fn definitions ---
+  std::vector<FunctionInfo> functions_;
+  std::map<std::string, int> function_ids_;
+  FunctionInfo *function_ = nullptr;  // the function whose body is being checked
+  void declare_functions();
+  Type resolve_fn_type(const TypeSpec &spec, const std::string &what);
+  void check_function(FunctionInfo &fi);
+  void check_fn_call(Node &n, int id);
+  void check_return(Node &n);
+  void check_no_recursion();
 };
 
 // ---------------------------------------------------------------- config --
@@ -482,13 +494,6 @@ void Analyser::check_block(std::vector<NodePtr> &stmts) {
   for (auto &s : stmts) check_stmt(*s);
 }
 
-// Builtins read from the probe's context, which a for-map callback has not.
-static bool needs_probe_context(const std::string &b) {
-  static const std::set<std::string> names = {"args", "ctx", "retval", "func", "kstack", "ustack",
-                                              "usermode"};
-  return names.count(b) || builtin_arg_index(b) >= 0;
-}
-
 static bool is_truthy(const Type &t) {
   return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer || t.is_none();
 }
@@ -588,6 +593,7 @@ void Analyser::check_stmt(Node &n) {
                          " can only be used inside a loop");
       break;
     case NodeKind::Return:
+      if (function_) return check_return(n);
       if (n.lhs) check_expr(*n.lhs);
       break;
     case NodeKind::Block:
@@ -807,8 +813,10 @@ void Analyser::check_expr(Node &n) {
       }
       std::string why;
       if (!provider_.empty() && !builtin_allowed(n.name, provider_, why)) error(n.loc, why);
-      if (for_map_depth_ > 0 && needs_probe_context(n.name))
+      if (for_map_depth_ > 0 && builtin_reads_probe_context(n.name))
         error(n.loc, "'" + n.name + "' builtin is not allowed in a for-loop");
+      if (function_ && (builtin_reads_probe_context(n.name) || n.name == "probe" || n.name == "probetype"))
+        error(n.loc, "the " + n.name + " builtin needs a probe's context and can not be used inside a function");
       if ((n.name == "kstack" || n.name == "ustack") && !n.type.is_none()) break;  // typed by kstack(...)
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
@@ -987,7 +995,15 @@ void Analyser::check_expr(Node &n) {
       break;
     case NodeKind::IfExpr: {
       check_expr(*n.cond);
+      if (!is_truthy(n.cond->type))
+        error(n.cond->loc, "an if condition must be an integer, a boolean or a pointer, not '" +
+                               n.cond->type.to_string() + "'");
       check_expr(*n.lhs);
+      if (!n.rhs) {
+        error(n.loc, "an if expression used as a value needs an else branch");
+        n.type = n.lhs->type;
+        break;
+      }
       check_expr(*n.rhs);
       const Type &a = n.lhs->type, &b = n.rhs->type;
       if (a.is_integer() && b.is_integer()) n.type = make_int(8, a.is_signed || b.is_signed);
@@ -1776,7 +1792,162 @@ void Analyser::check_call(Node &n) {
     n.type = make_void();
     return;
   }
+  // --- h5: calls of script functions (fn) ---
+  if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
   error(n.loc, "unknown function '" + f + "'");
+}
+
+// ------------------------------------------------------ h5: functions --
+// `fn name($a: T, ...): R { ... }`: parameters and results are integers,
+// booleans or pointers; the body is checked like a probe body without a
+// probe context; every path of a function with a result must `return` one.
+
+static bool fn_value_type_ok(const Type &t) {
+  return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer;
+}
+
+// Whether a value of type `from` can be passed as / returned as `to`.
+static bool fn_accepts(const Type &to, const Type &from) {
+  if (from.is_none()) return true;
+  if (to.is_integer()) return from.is_integer() || from.kind == TypeKind::Bool;
+  if (to.kind == TypeKind::Bool) return from.kind == TypeKind::Bool || from.is_integer();
+  if (to.kind == TypeKind::Pointer) return from.kind == TypeKind::Pointer;
+  return false;
+}
+
+static bool returns_on_all_paths(const std::vector<NodePtr> &stmts);
+
+// Whether statement `s` returns on every path through it.
+static bool stmt_returns(const Node &s) {
+  if (s.kind == NodeKind::Return) return true;
+  if (s.kind == NodeKind::Block) return returns_on_all_paths(s.body);
+  if (s.kind != NodeKind::If || !s.els || !returns_on_all_paths(s.body)) return false;
+  return s.els->kind == NodeKind::If ? stmt_returns(*s.els) : returns_on_all_paths(s.els->body);
+}
+
+static bool returns_on_all_paths(const std::vector<NodePtr> &stmts) {
+  for (const auto &s : stmts)
+    if (stmt_returns(*s)) return true;
+  return false;
+}
+
+Type Analyser::resolve_fn_type(const TypeSpec &spec, const std::string &what) {
+  if (spec.base == "void" && spec.pointer_depth == 0 && !spec.array_size) return make_void();
+  Type t = resolve_type_spec(spec);
+  if (!fn_value_type_ok(t))
+    error(spec.loc, what + " has type '" + t.to_string() +
+                        "': functions take and return integers, booleans and pointers");
+  return t;
+}
+
+void Analyser::declare_functions() {
+  final_walk_ = true;  // signatures are checked once, before the walks: report now
+  for (auto &f : program_.functions) {
+    if (function_ids_.count(f.name)) {
+      diags_.error(f.loc, "function '" + f.name + "' is already defined");
+      continue;
+    }
+    FunctionInfo fi;
+    fi.def = &f;
+    std::set<std::string> seen;
+    for (auto &p : f.params) {
+      if (!seen.insert(p.name).second) diags_.error(p.type.loc, "parameter " + p.name + " is declared twice");
+      Type t = resolve_fn_type(p.type, "parameter " + p.name);
+      if (t.kind == TypeKind::Void) {
+        diags_.error(p.type.loc, "parameter " + p.name + " can not be void");
+        t = make_int(8, true);
+      }
+      fi.params.push_back(t);
+    }
+    fi.ret = f.return_type ? resolve_fn_type(*f.return_type, "the result of '" + f.name + "'") : make_void();
+    if (fi.ret.kind != TypeKind::Void && !returns_on_all_paths(f.body))
+      diags_.error(f.loc, "not every path through function '" + f.name + "' returns a value");
+    function_ids_[f.name] = static_cast<int>(functions_.size());
+    functions_.push_back(std::move(fi));
+  }
+  final_walk_ = false;
+}
+
+void Analyser::check_function(FunctionInfo &fi) {
+  function_ = &fi;
+  probe_ = nullptr;
+  probe_info_ = &fi.locals;
+  fi.locals.vars.clear();
+  provider_.clear();
+  scopes_.clear();
+  push_scope();
+  loop_depth_ = 0;
+  for (size_t i = 0; i < fi.params.size(); i++) {
+    const FnParam &p = fi.def->params[i];
+    define_var(p.name, fi.params[i], p.type.loc);
+  }
+  check_block(fi.def->body);
+  pop_scope();
+  function_ = nullptr;
+}
+
+void Analyser::check_fn_call(Node &n, int id) {
+  FunctionInfo &fi = functions_[id];
+  n.op = "fn";
+  n.id = id;
+  n.type = fi.ret;
+  if (n.args.size() != fi.params.size()) {
+    error(n.loc, "function '" + n.name + "' takes " + std::to_string(fi.params.size()) +
+                     (fi.params.size() == 1 ? " argument" : " arguments") + ", not " +
+                     std::to_string(n.args.size()));
+    return;
+  }
+  for (size_t i = 0; i < n.args.size(); i++) {
+    Node &a = *n.args[i];
+    check_expr(a);
+    if (!fn_accepts(fi.params[i], a.type))
+      error(a.loc, "argument " + std::to_string(i + 1) + " of '" + n.name + "' (" + fi.def->params[i].name +
+                       ") must be '" + fi.params[i].to_string() + "', not '" + a.type.to_string() + "'");
+  }
+}
+
+void Analyser::check_return(Node &n) {
+  const std::string &name = function_->def->name;
+  const Type &ret = function_->ret;
+  if (n.lhs) check_expr(*n.lhs);
+  if (ret.kind == TypeKind::Void) {
+    if (n.lhs) error(n.lhs->loc, "function '" + name + "' returns no value (its result type is void)");
+  } else if (!n.lhs) {
+    error(n.loc, "function '" + name + "' must return a value of type '" + ret.to_string() + "'");
+  } else if (!fn_accepts(ret, n.lhs->type)) {
+    error(n.lhs->loc, "function '" + name + "' returns '" + ret.to_string() + "', not '" +
+                          n.lhs->type.to_string() + "'");
+  }
+}
+
+static void collect_fn_calls(const Node *n, std::set<int> &out) {
+  if (!n) return;
+  if (n->kind == NodeKind::Call && n->op == "fn") out.insert(n->id);
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()}) collect_fn_calls(c, out);
+  for (auto &a : n->args) collect_fn_calls(a.get(), out);
+  for (auto &b : n->body) collect_fn_calls(b.get(), out);
+}
+
+// Functions are inlined into the probes, so no function may call itself,
+// directly or through others.
+void Analyser::check_no_recursion() {
+  std::vector<std::set<int>> calls(functions_.size());
+  for (size_t i = 0; i < functions_.size(); i++)
+    for (auto &s : functions_[i].def->body) collect_fn_calls(s.get(), calls[i]);
+  for (size_t start = 0; start < functions_.size(); start++) {
+    std::set<int> seen;
+    std::vector<int> work(calls[start].begin(), calls[start].end());
+    while (!work.empty()) {
+      int f = work.back();
+      work.pop_back();
+      if (f == (int)start) {
+        diags_.error(functions_[start].def->loc,
+                     "function '" + functions_[start].def->name + "' calls itself: recursion is not supported");
+        break;
+      }
+      if (seen.insert(f).second) work.insert(work.end(), calls[f].begin(), calls[f].end());
+    }
+  }
 }
 
 // ------------------------------------------------------------------- run --
@@ -1790,6 +1961,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   }
   read_config();
   declare_maps();
+  declare_functions();
   auto out = std::make_unique<CheckedProgram>();
   out->probes.resize(program_.probes.size());
   for (int walk = 0; walk < 2; walk++) {
@@ -1801,12 +1973,14 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     join_separators_.clear();
     keyless_use_.clear();
     keyed_use_.clear();
+    for (auto &fi : functions_) check_function(fi);
     for (size_t i = 0; i < program_.probes.size(); i++) {
       out->probes[i].probe = &program_.probes[i];
       program_.probes[i].id = static_cast<int>(i);
       check_probe(program_.probes[i], out->probes[i]);
     }
   }
+  check_no_recursion();
   for (auto &[name, loc] : keyless_use_)
     if (keyed_use_.count(name))
       diags_.error(loc, "map " + name + " is used without a key here, but with a key elsewhere");
@@ -1849,6 +2023,8 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->uses_elapsed = uses_elapsed_;
   out->uses_ncpus = uses_ncpus_;
   out->uses_cpid = uses_cpid_;
+  out->functions = std::move(functions_);
+  for (auto &fi : out->functions) fi.locals.probe = nullptr;
   return out;
 }
 

@@ -300,6 +300,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t\tskel->rodata->bt_ncpus = args.ncpus;");
   w.line("\t\tskel->rodata->bt_child_pid = args.child_pid;");
   w.line("\t\tskel->rodata->bt_filter_pid = args.filter_pid;");
+  w.line("\t\tskel->rodata->bt_pidns_dev = args.pidns_dev;");
+  w.line("\t\tskel->rodata->bt_pidns_ino = args.pidns_ino;");
+  w.line("\t\tskel->rodata->bt_boot_to_tai_ns = args.boot_to_tai_ns;");
   w.line("\t\tskel->rodata->bt_num_args = args.argc;");
   for (int i = 1; i <= prog.max_positional; i++)
     w.line("\t\tskel->rodata->bt_arg_" + std::to_string(i) + " = args.positional_int(" + std::to_string(i) + ");");

@@ -28,4 +28,7 @@ int builtin_arg_index(const std::string &name);
 // sets `why` to a message for the diagnostic.
 bool builtin_allowed(const std::string &name, const std::string &provider, std::string &why);
 
+// The number of signal `name` ("SIGUSR1" or "USR1") on Linux, if known.
+std::optional<int> signal_number(const std::string &name);
+
 }  // namespace bt2bin

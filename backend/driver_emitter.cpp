@@ -172,7 +172,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       args = base + "_args";
       offsets = base + "_offsets";
     }
-    std::string loc = opts.script_name + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
+    // The tool runs far from the build tree: name the script by its file name.
+    std::string script = opts.script_name.substr(opts.script_name.find_last_of('/') + 1);
+    std::string loc = script + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
     format_rows.push_back("\t{" + c_string_literal(f.format) + ", " + std::to_string(f.args.size()) + ", " + args +
                           ", " + offsets + ", " + c_string_literal(loc) + "},");
     format_kinds.push_back(format_kind(f.kind));

@@ -1886,11 +1886,14 @@ void Analyser::check_call(Node &n) {
       return;
     }
     std::vector<const Node *> args;
+    bool literals = true;
     for (size_t i = 1; i < nargs; i++) {
       check_expr(*n.args[i]);
       if (!is_literal_node(*n.args[i])) error(n.args[i]->loc, "fail() arguments must be literals");
+      literals = literals && is_literal_node(*n.args[i]);
       args.push_back(n.args[i].get());
     }
+    if (!literals) return;
     std::string why;
     auto message = format_literal_message(n.args[0]->str, args, why);
     if (!message) {
@@ -1905,13 +1908,10 @@ void Analyser::check_call(Node &n) {
   if (f == "pton") {
     if (!want_args(1, 1)) return;
     Node &a = *n.args[0];
-    unsigned char bytes[16];
+    unsigned char bytes[16] = {};
     bool v6 = a.kind == NodeKind::String && a.str.find(':') != std::string::npos;
     bool ok = a.kind == NodeKind::String && inet_pton(v6 ? AF_INET6 : AF_INET, a.str.c_str(), bytes) == 1;
-    if (!ok) {
-      error(a.loc, "pton() needs an IPv4 or IPv6 address as a string literal");
-      return;
-    }
+    if (!ok) error(a.loc, "pton() needs an IPv4 or IPv6 address as a string literal");
     n.str.assign(reinterpret_cast<char *>(bytes), v6 ? 16 : 4);
     n.type = make_simple(TypeKind::Array, v6 ? 16 : 4);
     n.type.count = v6 ? 16 : 4;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "backend/c_types.h"
@@ -87,6 +88,16 @@ class BpfEmitter {
   void aggregate(const Node &target, const Node &call);
   void call_stmt(const Node &n);
   void format_call(const Node &n);
+  // One record of format `fc`; argument i comes from args[i], or is the C
+  // expression raw[i] where args[i] is null.
+  void format_record(const FormatCall &fc, const std::vector<const Node *> &args,
+                     const std::vector<std::string> &raw = {});
+  void exit_record(const std::string &code);
+  // h1: builtins with arguments and standard-library helpers.
+  bool h1_call_stmt(const Node &n);
+  std::optional<std::string> h1_call_expr(const Node &n);
+  bool h1_emit_into(const Node &n, const std::string &dest);
+  std::string task_local(const Node &task);
   void line_directive(const Location &loc);
   void for_map(const Node &n);
   std::string aggregate_value(const MapInfo &m, const std::string &key_ptr);
@@ -744,19 +755,12 @@ void BpfEmitter::call_stmt(const Node &n) {
     return;
   }
   if (f == "exit") {
-    body_.open("");
-    body_.line("struct bt_exit_record *_rec = bt_reserve(sizeof(*_rec));");
-    body_.line("");
-    body_.open("if (_rec)");
-    body_.line("_rec->action = BT_ACTION_EXIT;");
-    body_.line("_rec->code = " + (n.args.empty() ? std::string("0") : expr(*n.args[0])) + ";");
-    body_.line("bt_submit(_rec);");
-    body_.close();
-    body_.close();
+    exit_record(n.args.empty() ? std::string("0") : expr(*n.args[0]));
     if (function_) return;  // the calling probe runs on to its end
     body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
+  if (h1_call_stmt(n)) return;
   if ((f == "print" && n.ival == 1) || f == "clear" || f == "zero") {
     const MapInfo &m = *prog_.find_map(n.args[0]->name);
     const char *action = f == "print" ? "BT_ACTION_PRINT_MAP" : f == "clear" ? "BT_ACTION_CLEAR_MAP" : "BT_ACTION_ZERO_MAP";
@@ -866,7 +870,13 @@ void BpfEmitter::call_stmt(const Node &n) {
 }
 
 void BpfEmitter::format_call(const Node &n) {
-  const FormatCall &fc = prog_.formats[n.id];
+  std::vector<const Node *> args;
+  for (size_t i = 1; i < n.args.size(); i++) args.push_back(n.args[i].get());
+  format_record(prog_.formats[n.id], args);
+}
+
+void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Node *> &args,
+                               const std::vector<std::string> &raw) {
   std::string rec = "struct bt_format_" + std::to_string(fc.id);
   std::string def = rec + " {\n\t__u64 action;\n";
   for (size_t i = 0; i < fc.args.size(); i++) def += "\t" + types_.decl(fc.args[i], "arg" + std::to_string(i)) + ";\n";
@@ -877,11 +887,25 @@ void BpfEmitter::format_call(const Node &n) {
   body_.open("if (_rec)");
   body_.line("_rec->action = " + std::to_string(fc.id) + ";");
   for (size_t i = 0; i < fc.args.size(); i++) {
-    const Node &a = *n.args[i + 1];
     std::string dst = "_rec->arg" + std::to_string(i);
-    if (is_memory(fc.args[i])) emit_into(a, dst, fc.args[i]);
-    else body_.line(dst + " = " + cast_to(fc.args[i], expr(a)) + ";");
+    const Node *a = i < args.size() ? args[i] : nullptr;
+    if (!a) body_.line(dst + " = " + cast_to(fc.args[i], raw.at(i)) + ";");
+    else if (is_memory(fc.args[i])) emit_into(*a, dst, fc.args[i]);
+    else body_.line(dst + " = " + cast_to(fc.args[i], expr(*a)) + ";");
   }
+  body_.line("bt_submit(_rec);");
+  body_.close();
+  body_.close();
+}
+
+// The record that asks the tool to exit with `code` (exit()).
+void BpfEmitter::exit_record(const std::string &code) {
+  body_.open("");
+  body_.line("struct bt_exit_record *_rec = bt_reserve(sizeof(*_rec));");
+  body_.line("");
+  body_.open("if (_rec)");
+  body_.line("_rec->action = BT_ACTION_EXIT;");
+  body_.line("_rec->code = " + code + ";");
   body_.line("bt_submit(_rec);");
   body_.close();
   body_.close();
@@ -911,10 +935,11 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line("bpf_get_current_comm(&" + dest + ", " + std::to_string(std::min<uint32_t>(16, dt.size)) + ");");
         return;
       }
-      if (n.name == "pcomm") {
+      if (n.name == "pcomm" || n.name == "leader_comm") {
         std::string task = "_task" + std::to_string(tmp_++);
         body_.line("struct task_struct *" + task + " = (struct task_struct *)bpf_get_current_task();");
-        body_.line("BPF_CORE_READ_STR_INTO(&" + dest + ", " + task + ", real_parent, comm);");
+        body_.line("BPF_CORE_READ_STR_INTO(&" + dest + ", " + task + ", " +
+                   (n.name == "pcomm" ? "real_parent" : "group_leader") + ", comm);");
         return;
       }
       if (n.name == "probe" && (ap_->need_expansion || !ap_->deferred.empty())) {
@@ -1031,6 +1056,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
         return;
       }
+      if (h1_emit_into(n, dest)) return;
       break;
     case NodeKind::Ternary: {
       body_.open("if (" + expr(*n.cond) + ")");
@@ -1121,8 +1147,10 @@ std::string BpfEmitter::map_read(const Node &n) {
 
 std::string BpfEmitter::builtin(const Node &n) {
   const std::string &b = n.name;
-  if (b == "pid") return "(__u32)(bpf_get_current_pid_tgid() >> 32)";
-  if (b == "tid") return "(__u32)bpf_get_current_pid_tgid()";
+  if (b == "pid") return "(__u32)(bt_ns_pid_tgid() >> 32)";
+  if (b == "tid") return "(__u32)bt_ns_pid_tgid()";
+  if (b == "leader_tid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader, pid)";
+  if (b == "has_cpid") return "(bt_child_pid != 0)";
   if (b == "uid") return "(__u32)bpf_get_current_uid_gid()";
   if (b == "gid") return "(__u32)(bpf_get_current_uid_gid() >> 32)";
   if (b == "nsecs") return "bpf_ktime_get_boot_ns()";
@@ -1154,7 +1182,7 @@ std::string BpfEmitter::builtin(const Node &n) {
       return "((BPF_CORE_READ(ctx, cs) & 3) == 3)";
     unsupported(n.loc, "usermode in a " + ap_->provider + " probe");
   }
-  if (b == "pcomm" || b == "comm" || b == "probe" || b == "probetype" || b == "ustack") {
+  if (b == "pcomm" || b == "comm" || b == "probe" || b == "probetype" || b == "ustack" || b == "leader_comm") {
     std::string t = temp(n.type);
     zero(t);
     emit_into(n, t, n.type);
@@ -1286,6 +1314,7 @@ std::string BpfEmitter::call_expr(const Node &n) {
   if (f == "strncmp") {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
   }
+  if (auto e = h1_call_expr(n)) return *e;
   if (is_memory(n.type)) {
     std::string t = temp(n.type);
     zero(t);
@@ -1542,6 +1571,159 @@ std::string BpfEmitter::fn_call(const Node &n) {
     args += cast_to(fi.params[i], expr(*n.args[i]));
   }
   return "fn_" + fi.def->name + "(" + args + ")";
+}
+
+// ------------------------------------------------------------------- h1 --
+// Builtins with arguments (pid(init), nsecs(tai), comm(pid), ...), the
+// string and name helpers of bpftrace's standard library, and assert().
+
+// `task` in a local, as CO-RE reads want a plain typed pointer.
+std::string BpfEmitter::task_local(const Node &task) {
+  std::string local = "_task" + std::to_string(tmp_++);
+  body_.line("struct task_struct *" + local + " = " + cast_to(task.type, expr(task)) + ";");
+  return local;
+}
+
+bool BpfEmitter::h1_call_stmt(const Node &n) {
+  const std::string &f = n.name;
+  if (f == "signal_thread") {
+    body_.line("bpf_send_signal_thread(" + expr(*n.args[0]) + ");");
+    return true;
+  }
+  if (f == "static_assert" || (f == "fail" && n.ival == 0)) {
+    body_.line("/* " + f + "(): checked at compile time */");
+    return true;
+  }
+  if (f == "fail") {
+    // Under a condition on positional parameters: reported when it runs.
+    format_call(n);
+    exit_record("1");
+    body_.line("return 0;");
+    return true;
+  }
+  if (f == "assert") {
+    body_.open("if (!(" + expr(*n.args[0]) + "))");
+    format_record(prog_.formats[n.id], {n.args[1].get()});
+    exit_record("1");
+    body_.line("return 0;");
+    body_.close();
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::string> BpfEmitter::h1_call_expr(const Node &n) {
+  const std::string &f = n.name;
+  if (f == "pid" || f == "tid") {
+    std::string both = n.ival ? "bpf_get_current_pid_tgid()" : "bt_ns_pid_tgid()";
+    return f == "pid" ? "(__u32)(" + both + " >> 32)" : "(__u32)" + both;
+  }
+  if (f == "nsecs") {
+    static const char *const clocks[] = {"bpf_ktime_get_boot_ns()", "bpf_ktime_get_ns()", "bpf_ktime_get_tai_ns()",
+                                         "(bpf_ktime_get_boot_ns() + bt_boot_to_tai_ns)"};
+    return std::string(clocks[n.ival < 4 ? n.ival : 0]);
+  }
+  if (f == "ppid" || f == "leader_tid") {
+    std::string task = task_local(*n.args[0]);
+    return "BPF_CORE_READ(" + task + (f == "ppid" ? ", real_parent, tgid)" : ", group_leader, pid)");
+  }
+  if (f == "strstr") {
+    const Node &h = *n.args[0], &needle = *n.args[1];
+    std::string lh = expr(h), ln = expr(needle);
+    return "bt_strstr(" + lh + ", " + std::to_string(h.type.size) + ", " + ln + ", " +
+           std::to_string(needle.type.size) + ")";
+  }
+  if (f == "strcap")  // a pointer; strings and arrays were folded to their capacity
+    return "bt_strcap_of_pointer((const char *)(" + expr(*n.args[0]) + "), " +
+           std::to_string(prog_.config.max_strlen) + ")";
+  if (f == "memcmp") {
+    std::string side[2];
+    uint32_t size = UINT32_MAX;
+    for (int i = 0; i < 2; i++) {
+      const Node &a = *n.args[i];
+      if (is_memory(a.type)) {
+        side[i] = expr(a);
+      } else {
+        side[i] = "_cmp" + std::to_string(tmp_++);
+        body_.line(types_.decl(a.type, side[i]) + " = " + expr(a) + ";");
+      }
+      size = std::min(size, a.type.size);
+    }
+    return "bt_memcmp(&" + side[0] + ", &" + side[1] + ", " + expr(*n.args[2]) + ", " + std::to_string(size) + ")";
+  }
+  if (f == "is_err") return "((__u64)(" + expr(*n.args[0]) + ") >= (__u64)-4095)";
+  if (f == "find") {
+    // One lookup: on a hit the value is copied into the variable.
+    const Node &map = *n.args[0], &var = *n.args[2];
+    const MapInfo &m = *prog_.find_map(map.name);
+    Node fake(NodeKind::Map, map.loc);
+    fake.name = map.name;
+    fake.args.push_back(NodePtr(const_cast<Node *>(n.args[1].get())));
+    std::string key = key_of(fake);
+    fake.args[0].release();
+    const Type &vt = var_type(var);
+    if (!declared_vars_.count(var.id)) {
+      if (is_memory(vt)) {
+        var_lvalue_[var.id] = temp(vt, var_name(var.name) + "_");
+        zero(var_lvalue_[var.id]);
+      } else {
+        body_.line(types_.decl(vt, var_name(var.name)) + " = 0;");
+      }
+      declared_vars_.insert(var.id);
+    }
+    std::string lv = is_memory(vt) ? var_lvalue_[var.id] : var_name(var.name);
+    std::string found = "_found" + std::to_string(tmp_++);
+    body_.line("int " + found + " = 0;");
+    body_.open("");
+    body_.line("void *_p = bpf_map_lookup_elem(&" + map_symbol(m.name) + ", &" + key + ");");
+    body_.line("");
+    body_.open("if (_p)");
+    if (is_memory(vt) && vt.size > m.value.size) zero(lv);
+    body_.line("__builtin_memcpy(&" + lv + ", _p, " + std::to_string(std::min(vt.size, m.value.size)) + ");");
+    body_.line(found + " = 1;");
+    body_.close();
+    body_.close();
+    return found;
+  }
+  return std::nullopt;
+}
+
+bool BpfEmitter::h1_emit_into(const Node &n, const std::string &dest) {
+  const std::string &f = n.name;
+  if (f == "pcomm" || f == "leader_comm") {
+    std::string task = task_local(*n.args[0]);
+    body_.line("BPF_CORE_READ_STR_INTO(&" + dest + ", " + task + ", " +
+               (f == "pcomm" ? "real_parent" : "group_leader") + ", comm);");
+    return true;
+  }
+  if (f == "syscall_name" || f == "signal_name") {
+    body_.line("bt_" + f + "((char *)&" + dest + ", " + expr(*n.args[0]) + ");");
+    return true;
+  }
+  if (f == "pton") {
+    std::string bytes;
+    for (unsigned char c : n.str) bytes += (bytes.empty() ? "" : ", ") + std::to_string(c);
+    body_.line("__builtin_memcpy(&" + dest + ", (const __u8[]){" + bytes + "}, " + std::to_string(n.str.size()) + ");");
+    return true;
+  }
+  if (f == "comm") {
+    // comm(pid): "[unknown]" without bpf_task_from_pid(), "N/A" for no such task.
+    std::string pid = "_pid" + std::to_string(tmp_++);
+    std::string ret = "_ret" + std::to_string(tmp_++);
+    body_.line("__s32 " + pid + " = " + expr(*n.args[0]) + ";");
+    body_.line("int " + ret + " = bt_comm_of_pid((char *)&" + dest + ", " + pid + ");");
+    body_.line("");
+    body_.open("if (" + ret + " == BT_COMM_NO_KFUNC)");
+    format_record(prog_.formats[n.id], {});
+    body_.line("__builtin_memcpy(&" + dest + ", \"[unknown]\", sizeof(\"[unknown]\"));");
+    body_.dedent();
+    body_.open("} else if (" + ret + " == BT_COMM_NO_TASK)");
+    format_record(prog_.formats[n.id + 1], {nullptr}, {pid});
+    body_.line("__builtin_memcpy(&" + dest + ", \"N/A\", sizeof(\"N/A\"));");
+    body_.close();
+    return true;
+  }
+  return false;
 }
 
 // ------------------------------------------------------------ top level --

@@ -199,7 +199,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       args = base + "_args";
       offsets = base + "_offsets";
     }
-    std::string loc = opts.script_name + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
+    // The tool runs far from the build tree: name the script by its file name.
+    std::string script = opts.script_name.substr(opts.script_name.find_last_of('/') + 1);
+    std::string loc = script + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
     format_rows.push_back("\t{" + c_string_literal(f.format) + ", " + std::to_string(f.args.size()) + ", " + args +
                           ", " + offsets + ", " + c_string_literal(loc) + "},");
     format_kinds.push_back(format_kind(f.kind));
@@ -329,6 +331,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t\tskel->rodata->bt_ncpus = args.ncpus;");
   w.line("\t\tskel->rodata->bt_child_pid = args.child_pid;");
   w.line("\t\tskel->rodata->bt_filter_pid = args.filter_pid;");
+  w.line("\t\tskel->rodata->bt_pidns_dev = args.pidns_dev;");
+  w.line("\t\tskel->rodata->bt_pidns_ino = args.pidns_ino;");
+  w.line("\t\tskel->rodata->bt_boot_to_tai_ns = args.boot_to_tai_ns;");
   w.line("\t\tskel->rodata->bt_num_args = args.argc;");
   for (int i = 1; i <= prog.max_positional; i++)
     w.line("\t\tskel->rodata->bt_arg_" + std::to_string(i) + " = args.positional_int(" + std::to_string(i) + ");");

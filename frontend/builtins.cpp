@@ -2,6 +2,7 @@
 #include "frontend/builtins.h"
 
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace bt2bin {
@@ -20,7 +21,9 @@ std::optional<Type> builtin_type(const std::string &name) {
   if (u64.count(name)) return make_int(8, false);
   if (u32.count(name)) return make_int(4, false);
   if (builtin_arg_index(name) >= 0) return make_int(8, false);
-  if (name == "comm" || name == "pcomm") return make_string(16);
+  if (name == "comm" || name == "pcomm" || name == "leader_comm") return make_string(16);
+  if (name == "leader_tid") return make_int(4, false);
+  if (name == "has_cpid") return make_bool();
   if (name == "retval") return make_int(8, true);
   if (name == "usermode") return make_int(1, false);
   if (name == "curtask") {
@@ -73,6 +76,18 @@ bool builtin_allowed(const std::string &name, const std::string &provider, std::
     return false;
   }
   return true;
+}
+
+std::optional<int> signal_number(const std::string &name) {
+  static const std::map<std::string, int> signals = {
+      {"SIGHUP", 1},     {"SIGINT", 2},     {"SIGQUIT", 3},    {"SIGILL", 4},   {"SIGTRAP", 5},  {"SIGABRT", 6},
+      {"SIGBUS", 7},     {"SIGFPE", 8},     {"SIGKILL", 9},    {"SIGUSR1", 10}, {"SIGSEGV", 11}, {"SIGUSR2", 12},
+      {"SIGPIPE", 13},   {"SIGALRM", 14},   {"SIGTERM", 15},   {"SIGCHLD", 17}, {"SIGCONT", 18}, {"SIGSTOP", 19},
+      {"SIGTSTP", 20},   {"SIGTTIN", 21},   {"SIGTTOU", 22},   {"SIGURG", 23},  {"SIGXCPU", 24}, {"SIGXFSZ", 25},
+      {"SIGVTALRM", 26}, {"SIGPROF", 27},   {"SIGWINCH", 28},  {"SIGIO", 29},   {"SIGPWR", 30},  {"SIGSYS", 31}};
+  auto it = signals.find(name.rfind("SIG", 0) == 0 ? name : "SIG" + name);
+  if (it == signals.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace bt2bin

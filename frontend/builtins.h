@@ -32,4 +32,7 @@ bool builtin_allowed(const std::string &name, const std::string &provider, std::
 // for-map callbacks and fn bodies do not have.
 bool builtin_reads_probe_context(const std::string &name);
 
+// The number of signal `name` ("SIGUSR1" or "USR1") on Linux, if known.
+std::optional<int> signal_number(const std::string &name);
+
 }  // namespace bt2bin

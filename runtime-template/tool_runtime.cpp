@@ -6,6 +6,8 @@
 #include <bpf/libbpf.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +198,31 @@ uint64_t boot_ns() {
   timespec ts;
   clock_gettime(CLOCK_BOOTTIME, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
+
+// The tool's PID namespace as bpf_get_ns_current_pid_tgid() names it: the
+// nsfs device in the kernel's dev_t encoding and the inode. Both stay 0 in
+// the initial namespace, where the plain pid/tgid helper is used.
+void read_pid_namespace(uint64_t &dev, uint64_t &ino) {
+  constexpr uint64_t kInitPidNamespaceInode = 0xEFFFFFFC;  // PROC_PID_INIT_INO
+  struct stat st;
+  dev = ino = 0;
+  if (stat("/proc/self/ns/pid", &st) != 0 || st.st_ino == kInitPidNamespaceInode) return;
+  dev = (static_cast<uint64_t>(major(st.st_dev)) << 20) | minor(st.st_dev);
+  ino = st.st_ino;
+}
+
+// CLOCK_TAI - CLOCK_BOOTTIME, read between two boot-time reads.
+int64_t boot_to_tai_ns() {
+  auto ns = [](clockid_t clock) {
+    timespec ts;
+    clock_gettime(clock, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+  };
+  int64_t before = ns(CLOCK_BOOTTIME);
+  int64_t tai = ns(CLOCK_TAI);
+  int64_t after = ns(CLOCK_BOOTTIME);
+  return tai - (before + (after - before) / 2);
 }
 
 // Explains a load failure in one line.
@@ -694,6 +721,8 @@ int Tool::run() {
   g_args.ncpus = static_cast<uint32_t>(libbpf_num_possible_cpus());
   g_args.start_boot_ns = boot_ns();
   g_args.filter_pid = static_cast<uint32_t>(o_.pid);
+  read_pid_namespace(g_args.pidns_dev, g_args.pidns_ino);
+  g_args.boot_to_tai_ns = boot_to_tai_ns();
   if (o_.command) {
     if (!child_.spawn(o_.command)) {
       fprintf(stderr, "ERROR: cannot start '%s': %s\n", o_.command, strerror(errno));

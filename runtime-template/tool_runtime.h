@@ -111,6 +111,9 @@ struct RuntimeArgs {
   uint32_t ncpus = 1;
   uint32_t child_pid = 0;
   uint32_t filter_pid = 0;
+  uint64_t pidns_dev = 0;                       // the tool's PID namespace (0: the initial one)
+  uint64_t pidns_ino = 0;
+  int64_t boot_to_tai_ns = 0;                   // CLOCK_TAI - CLOCK_BOOTTIME, for nsecs(sw_tai)
   std::vector<std::string> option_values;       // getopt() values, by option id (text)
   int64_t option_int(int id) const;
   const char *option_str(int id) const;

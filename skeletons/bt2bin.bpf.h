@@ -35,6 +35,26 @@ const volatile __u64 bt_start_ns = 0;   /* CLOCK_BOOTTIME at tool start, for `el
 const volatile __u32 bt_ncpus = 1;
 const volatile __u32 bt_child_pid = 0;  /* cpid */
 const volatile __u32 bt_filter_pid = 0; /* -p PID */
+/* The tool's own PID namespace (nsfs dev and inode); 0: the initial one. */
+const volatile __u64 bt_pidns_dev = 0;
+const volatile __u64 bt_pidns_ino = 0;
+const volatile __s64 bt_boot_to_tai_ns = 0; /* CLOCK_TAI - CLOCK_BOOTTIME at start, for nsecs(sw_tai) */
+
+/*
+ * pid/tid as the tool's PID namespace sees them (bpftrace's `pid`), as
+ * bpf_get_current_pid_tgid() packs them: tgid << 32 | pid. 0 for a task
+ * outside that namespace.
+ */
+static __always_inline __u64 bt_ns_pid_tgid(void)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (!bt_pidns_ino)
+		return bpf_get_current_pid_tgid();
+	if (bpf_get_ns_current_pid_tgid(bt_pidns_dev, bt_pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
 
 static __always_inline void *bt_reserve(__u64 size)
 {
@@ -264,5 +284,8 @@ static __always_inline int bt_streq(const char *a, const char *b, __u32 n)
 	}
 	return 1;
 }
+
+/* String, memory and name-table helpers of the standard library. */
+#include "skeletons/bt2bin_stdlib.bpf.h"
 
 #endif /* BT2BIN_BPF_H */

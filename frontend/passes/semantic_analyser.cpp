@@ -8,6 +8,8 @@
 // inside expressions (struct fields, casts) where they matter for loads.
 #include "frontend/passes/semantic_analyser.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -17,6 +19,7 @@
 #include "frontend/btf_types.h"
 #include "frontend/builtins.h"
 #include "frontend/passes/tracepoint_expansion.h"
+#include "frontend/passes/compile_time.h"
 #include "frontend/script_types.h"
 #include "runtime-template/format_string.h"
 
@@ -171,6 +174,20 @@ class Analyser {
   void check_fn_call(Node &n, int id);
   void check_return(Node &n);
   void check_no_recursion();
+
+  // Whether the statement being checked runs, as compile time knows it:
+  // Dead under a constant-false condition, AtStart under a condition on
+  // positional parameters (known when the produced tool starts).
+  enum class Reach { Live, AtStart, Dead };
+  std::vector<Reach> reach_;
+  Reach reach() const {
+    Reach r = Reach::Live;
+    for (Reach x : reach_)
+      if (x == Reach::Dead) return Reach::Dead;
+      else if (x == Reach::AtStart) r = Reach::AtStart;
+    return r;
+  }
+  int register_format(const Node &n, FormatKind kind, const std::string &format, const std::vector<Type> &args);
 };
 
 // ---------------------------------------------------------------- config --
@@ -523,21 +540,31 @@ void Analyser::check_stmt(Node &n) {
       n.lhs->id = v.slot;
       break;
     }
-    case NodeKind::If:
+    case NodeKind::If: {
       check_expr(*n.cond);
       if (!is_truthy(n.cond->type))
         error(n.cond->loc, "an if condition must be an integer, a boolean or a pointer, not '" +
                                n.cond->type.to_string() + "'");
+      // Which branch runs, as far as compile time knows (for fail()).
+      auto known = fold_constant(*n.cond);
+      Reach then_reach = known ? (*known ? Reach::Live : Reach::Dead)
+                         : depends_only_on_positionals(*n.cond) ? Reach::AtStart
+                                                                : Reach::Live;
+      Reach else_reach = known ? (*known ? Reach::Dead : Reach::Live) : then_reach;
+      reach_.push_back(then_reach);
       push_scope();
       check_block(n.body);
       pop_scope();
+      reach_.back() = else_reach;
       if (n.els) {
         push_scope();
         if (n.els->kind == NodeKind::Block) check_block(n.els->body);
         else check_stmt(*n.els);
         pop_scope();
       }
+      reach_.pop_back();
       break;
+    }
     case NodeKind::Unroll:
       check_expr(*n.cond);
       if (n.cond->kind != NodeKind::Integer && n.cond->kind != NodeKind::Positional)
@@ -1383,6 +1410,20 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
   n.type = make_void();
 }
 
+// A printf-family record the analyser adds itself (assert()'s errorf,
+// comm(pid)'s warnings), reported at n.loc; returns its format id.
+int Analyser::register_format(const Node &n, FormatKind kind, const std::string &format, const std::vector<Type> &args) {
+  if (!final_walk_) return -1;
+  FormatCall call;
+  call.kind = kind;
+  call.format = format;
+  call.args = args;
+  call.loc = n.loc;
+  call.id = static_cast<int>(formats_.size());
+  formats_.push_back(std::move(call));
+  return static_cast<int>(formats_.size()) - 1;
+}
+
 void Analyser::check_call(Node &n) {
   const std::string &f = n.name;
   auto nargs = n.args.size();
@@ -1620,20 +1661,13 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 1)) return;
     Node &a = *n.args[0];
     if (a.kind == NodeKind::String) {
-      static const std::map<std::string, int> signals = {
-          {"SIGHUP", 1},   {"SIGINT", 2},   {"SIGQUIT", 3},  {"SIGILL", 4},   {"SIGTRAP", 5},  {"SIGABRT", 6},
-          {"SIGBUS", 7},   {"SIGFPE", 8},   {"SIGKILL", 9},  {"SIGUSR1", 10}, {"SIGSEGV", 11}, {"SIGUSR2", 12},
-          {"SIGPIPE", 13}, {"SIGALRM", 14}, {"SIGTERM", 15}, {"SIGCHLD", 17}, {"SIGCONT", 18}, {"SIGSTOP", 19},
-          {"SIGTSTP", 20}, {"SIGTTIN", 21}, {"SIGTTOU", 22}, {"SIGURG", 23},  {"SIGXCPU", 24}, {"SIGXFSZ", 25},
-          {"SIGVTALRM", 26}, {"SIGPROF", 27}, {"SIGWINCH", 28}, {"SIGIO", 29}, {"SIGPWR", 30}, {"SIGSYS", 31}};
-      std::string name = a.str.rfind("SIG", 0) == 0 ? a.str : "SIG" + a.str;
-      auto it = signals.find(name);
-      if (it == signals.end()) {
+      auto number = signal_number(a.str);
+      if (!number) {
         error(a.loc, "unknown signal '" + a.str + "'");
         return;
       }
       a.kind = NodeKind::Integer;
-      a.ival = static_cast<uint64_t>(it->second);
+      a.ival = static_cast<uint64_t>(*number);
       a.type = make_int(4, true);
       return;
     }
@@ -1794,6 +1828,252 @@ void Analyser::check_call(Node &n) {
   }
   // --- h5: calls of script functions (fn) ---
   if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
+  // --- h1: builtins with arguments, string and compile-time helpers ---
+  auto want_task = [&](size_t i) {
+    check_expr(*n.args[i]);
+    const Type &t = n.args[i]->type;
+    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->name != "struct task_struct")
+      error(n.args[i]->loc, f + "() needs a 'struct task_struct *' such as curtask, not '" + t.to_string() + "'");
+  };
+  auto want_integer = [&](size_t i) {
+    check_expr(*n.args[i]);
+    if (!n.args[i]->type.is_integer()) error(n.args[i]->loc, f + "() needs an integer, not '" + n.args[i]->type.to_string() + "'");
+  };
+  auto want_string = [&](size_t i) {
+    check_expr(*n.args[i]);
+    if (n.args[i]->type.kind != TypeKind::String)
+      error(n.args[i]->loc, f + "() needs a string, not '" + n.args[i]->type.to_string() + "'");
+  };
+  if (f == "pid" || f == "tid") {
+    // pid(curr_ns) / pid(init): the namespace the id is seen from.
+    if (!want_args(0, 1)) return;
+    n.type = make_int(4, false);
+    Node &mode = *n.args[0];
+    bool known = mode.kind == NodeKind::Builtin && (mode.name == "curr_ns" || mode.name == "init");
+    if (!known) error(mode.loc, f + "() takes curr_ns or init");
+    n.ival = known && mode.name == "init";  // the argument stays, but is not evaluated
+    return;
+  }
+  if (f == "nsecs") {
+    if (!want_args(0, 1)) return;
+    n.type = make_int(8, false);
+    static const std::vector<std::string> clocks = {"boot", "monotonic", "tai", "sw_tai"};
+    Node &mode = *n.args[0];
+    auto it = mode.kind == NodeKind::Builtin ? std::find(clocks.begin(), clocks.end(), mode.name) : clocks.end();
+    if (it == clocks.end()) error(mode.loc, "nsecs() takes boot, monotonic, tai or sw_tai");
+    n.ival = it == clocks.end() ? 0 : static_cast<uint64_t>(it - clocks.begin());
+    return;
+  }
+  if (f == "comm") {
+    // comm(pid): the name of another process, read through bpf_task_from_pid().
+    if (!want_args(1, 1)) return;
+    want_integer(0);
+    n.type = make_string(16);
+    if (provider_ == "begin" || provider_ == "end" || provider_ == "self" || provider_ == "rawtracepoint")
+      error(n.loc, "comm(pid) can not be used in " + provider_ +
+                       " probes: the kernel allows bpf_task_from_pid() only in tracing programs");
+    // Reported as bpftrace's comm(pid) does; the second follows the first.
+    n.id = register_format(n, FormatKind::Warnf,
+                           "'bpf_task_from_pid kfunc', which is used for getting the process comm, is not "
+                           "supported on your system.", {});
+    register_format(n, FormatKind::Warnf, "No such process (pid=%d)", {make_int(8, true)});
+    return;
+  }
+  if (f == "pcomm" || f == "leader_comm") {
+    if (!want_args(1, 1)) return;
+    want_task(0);
+    n.type = make_string(16);
+    return;
+  }
+  if (f == "ppid" || f == "leader_tid") {
+    if (!want_args(1, 1)) return;
+    want_task(0);
+    n.type = make_int(4, false);
+    return;
+  }
+  if (f == "signal_thread") {
+    if (!opts_.unsafe) error(n.loc, "signal_thread() is an unsafe function: compile with --unsafe to allow it");
+    if (!want_args(1, 1)) return;
+    static const std::set<std::string> providers = {"kprobe", "kretprobe", "uprobe", "uretprobe", "usdt", "tracepoint",
+                                                    "profile", "fentry", "fexit", "rawtracepoint"};
+    if (!providers.count(provider_)) error(n.loc, "signal_thread() can not be used with '" + provider_ + "' probes");
+    Node &a = *n.args[0];
+    if (a.kind == NodeKind::Integer && (a.ival < 1 || a.ival > 64)) {
+      error(a.loc, "signal_thread() accepts a string literal or an integer between 1 and 64 (inclusive)");
+      return;
+    }
+    if (a.kind == NodeKind::String) {
+      auto number = signal_number(a.str);
+      if (!number) error(a.loc, "unknown signal '" + a.str + "'");
+      a.kind = NodeKind::Integer;
+      a.ival = static_cast<uint64_t>(number.value_or(0));
+    }
+    check_expr(a);
+    if (!a.type.is_integer() || (a.kind != NodeKind::Integer && a.type.is_signed))
+      error(a.loc, "signal_thread() accepts a string literal or an unsigned integer");
+    return;
+  }
+  if (f == "strstr") {
+    if (!want_args(2, 2)) return;
+    want_string(0);
+    want_string(1);
+    n.type = make_int(8, true);
+    return;
+  }
+  if (f == "strcap") {
+    // The capacity of a string or char array is known here; a pointer's is its strlen.
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
+      uint64_t cap = t.kind == TypeKind::String ? t.size : t.count;
+      n.kind = NodeKind::Integer;
+      n.ival = cap;
+      n.args.clear();
+      n.type = make_int(8, false);
+      return;
+    }
+    if (t.kind != TypeKind::Pointer)
+      error(n.args[0]->loc, "strcap() needs a string, a char array or a char pointer, not '" + t.to_string() + "'");
+    n.type = make_int(8, false);
+    return;
+  }
+  if (f == "memcmp") {
+    if (!want_args(3, 3)) return;
+    for (auto &a : n.args) check_expr(*a);
+    for (size_t i = 0; i < 2; i++) {
+      const Type &t = n.args[i]->type;
+      bool bytes = t.is_integer() || t.kind == TypeKind::String || t.kind == TypeKind::Array ||
+                   t.kind == TypeKind::Buffer || t.kind == TypeKind::Tuple || t.kind == TypeKind::Record;
+      if (!bytes) error(n.args[i]->loc, "memcmp() can not compare a value of type '" + t.to_string() + "'");
+    }
+    if (!n.args[2]->type.is_integer()) error(n.args[2]->loc, "memcmp() count must be an integer");
+    n.type = make_int(4, true);
+    return;
+  }
+  if (f == "syscall_name" || f == "signal_name") {
+    if (!want_args(1, 1)) return;
+    want_integer(0);
+    n.type = make_string(64);
+    return;
+  }
+  if (f == "is_err") {
+    if (!want_args(1, 1)) return;
+    check_expr(*n.args[0]);
+    const Type &t = n.args[0]->type;
+    if (!t.is_integer() && t.kind != TypeKind::Pointer)
+      error(n.args[0]->loc, "is_err() needs a pointer or an integer, not '" + t.to_string() + "'");
+    n.type = make_bool();
+    return;
+  }
+  if (f == "is_array" || f == "is_integer" || f == "is_ptr" || f == "is_str" || f == "is_unsigned_integer" ||
+      f == "is_literal") {
+    // Answered here from the argument's type; the argument is not evaluated.
+    if (!want_args(1, 1)) return;
+    Node &a = *n.args[0];
+    check_expr(a);
+    const Type &t = a.type;
+    bool v = f == "is_array"              ? t.kind == TypeKind::Array
+             : f == "is_integer"          ? t.kind == TypeKind::Int
+             : f == "is_ptr"              ? t.kind == TypeKind::Pointer
+             : f == "is_str"              ? t.kind == TypeKind::String
+             : f == "is_unsigned_integer" ? t.kind == TypeKind::Int && !t.is_signed
+                                          : is_literal_node(a);
+    n.kind = NodeKind::Bool;
+    n.ival = v;
+    n.args.clear();
+    n.type = make_bool();
+    return;
+  }
+  if (f == "find") {
+    // find(@m, key, $v): true when key is in @m, and then $v holds its value.
+    if (!want_args(3, 3)) return;
+    MapInfo *m = want_map(0);
+    check_expr(*n.args[1]);
+    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    Node &var = *n.args[2];
+    n.type = make_bool();
+    if (var.kind != NodeKind::Variable) {
+      error(var.loc, "find() stores the value in a scratch variable such as $v");
+      return;
+    }
+    if (!m || m->value.is_none()) return;
+    if (m->value.is_aggregation()) {
+      error(n.args[0]->loc, "find() needs a map of plain values, " + m->name + " holds " + m->value.to_string() + " values");
+      return;
+    }
+    ScratchVar *v = find_var(var.name);
+    if (!v) v = &define_var(var.name, m->value, var.loc);
+    else v->type = unify(v->type, storage_type(m->value), var.loc, "variable " + var.name);
+    var.type = v->type;
+    var.id = v->slot;
+    return;
+  }
+  if (f == "assert") {
+    // assert(cond, msg): when cond is false, errorf("assert failed: %s", msg) and exit(1).
+    if (!want_args(2, 2)) return;
+    check_expr(*n.args[0]);
+    if (!is_truthy(n.args[0]->type))
+      error(n.args[0]->loc, "assert() condition must be an integer, a boolean or a pointer, not '" +
+                                n.args[0]->type.to_string() + "'");
+    want_string(1);
+    if (loop_depth_ > 0) error(n.loc, "assert() can not be used inside a loop");
+    n.id = register_format(n, FormatKind::Errorf, "assert failed: %s", {n.args[1]->type});
+    return;
+  }
+  if (f == "static_assert") {
+    if (!want_args(2, 2)) return;
+    check_expr(*n.args[0]);
+    if (n.args[1]->kind != NodeKind::String) {
+      error(n.args[1]->loc, "static_assert() message must be a string literal");
+      return;
+    }
+    auto v = fold_constant(*n.args[0]);
+    if (!v) error(n.args[0]->loc, "static_assert() needs a condition known at compile time");
+    else if (!*v && reach() != Reach::Dead) error(n.loc, n.args[1]->str);
+    return;
+  }
+  if (f == "fail") {
+    // A compile-time error where reached; under a condition on positional
+    // parameters the produced tool reports it when the branch runs.
+    if (nargs < 1 || n.args[0]->kind != NodeKind::String) {
+      error(nargs ? n.args[0]->loc : n.loc, "fail() needs a format string literal as its first argument");
+      return;
+    }
+    std::vector<const Node *> args;
+    bool literals = true;
+    for (size_t i = 1; i < nargs; i++) {
+      check_expr(*n.args[i]);
+      if (!is_literal_node(*n.args[i])) error(n.args[i]->loc, "fail() arguments must be literals");
+      literals = literals && is_literal_node(*n.args[i]);
+      args.push_back(n.args[i].get());
+    }
+    if (!literals) return;
+    std::string why;
+    auto message = format_literal_message(n.args[0]->str, args, why);
+    if (!message) {
+      error(n.args[0]->loc, why);
+      return;
+    }
+    n.ival = reach() == Reach::AtStart;
+    if (reach() == Reach::Live) error(n.loc, *message);
+    if (reach() == Reach::AtStart) return check_format_call(n, FormatKind::Errorf, 0);
+    return;
+  }
+  if (f == "pton") {
+    if (!want_args(1, 1)) return;
+    Node &a = *n.args[0];
+    unsigned char bytes[16] = {};
+    bool v6 = a.kind == NodeKind::String && a.str.find(':') != std::string::npos;
+    bool ok = a.kind == NodeKind::String && inet_pton(v6 ? AF_INET6 : AF_INET, a.str.c_str(), bytes) == 1;
+    if (!ok) error(a.loc, "pton() needs an IPv4 or IPv6 address as a string literal");
+    n.str.assign(reinterpret_cast<char *>(bytes), v6 ? 16 : 4);
+    n.type = make_simple(TypeKind::Array, v6 ? 16 : 4);
+    n.type.count = v6 ? 16 : 4;
+    n.type.elem = std::make_shared<Type>(make_int(1, false));
+    return;
+  }
+  // --- end h1 ---
   error(n.loc, "unknown function '" + f + "'");
 }
 

@@ -562,7 +562,7 @@ std::string BpfEmitter::division(const std::string &op, bool is_signed, const st
   // The tool runs far from the build tree: name the script by its file name.
   std::string script = opts_.script_name.substr(opts_.script_name.find_last_of('/') + 1);
   error_sites.push_back(script + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
-  return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(" + a + ", " + b + ", " +
+  return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(ctx, " + a + ", " + b + ", " +
          std::to_string(site) + ")";
 }
 
@@ -601,9 +601,16 @@ void BpfEmitter::for_map(const Node &n) {
   block(n.body);
   loops_.pop_back();
 
+  // Records sent from the loop body need the program's context: the
+  // caller passes it in a struct bt_loop_ctx on its stack.
+  bool uses_ctx = body_.str().find("ctx") != std::string::npos || body_.str().find("bt_submit(") != std::string::npos;
   CWriter f;
   f.line("static long " + cb + "(struct bpf_map *map, void *key, void *value, void *data)");
   f.line("{");
+  if (uses_ctx) {
+    f.line("\tvoid *ctx = ((struct bt_loop_ctx *)data)->ctx;");
+    f.line("");
+  }
   if (needs_scratch_) {
     f.line("\t__u32 _zero = 0;");
     f.line("\tchar *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
@@ -622,7 +629,15 @@ void BpfEmitter::for_map(const Node &n) {
   outer_vars_ = saved_outer;
   needs_scratch_ = saved_scratch;
   scratch_used_ = saved_used;
-  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", NULL, 0);");
+  if (uses_ctx) {
+    body_.open("");
+    body_.line("struct bt_loop_ctx _loop = { .ctx = ctx };");
+    body_.line("");
+    body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", &_loop, 0);");
+    body_.close();
+  } else {
+    body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", NULL, 0);");
+  }
 }
 
 // Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
@@ -1512,6 +1527,16 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   std::set<std::string> seen;
   for (const auto &d : record_structs)
     if (seen.insert(d).second) h.raw(d + "\n");
+  h.line("/* Every event record: its size is the perf-buffer fallback's record slot. */");
+  h.line("union bt_any_record {");
+  std::set<std::string> members;
+  for (std::string name : {"bt_exit_record", "bt_map_record", "bt_time_record", "bt_join_record", "bt_unwatch_record"})
+    members.insert(name);
+  for (const auto &d : record_structs)
+    if (d.rfind("struct ", 0) == 0) members.insert(d.substr(7, d.find(' ', 7) - 7));
+  for (const auto &name : members) h.line("\tstruct " + name + " " + name.substr(3) + ";");
+  h.line("};");
+  h.line();
   h.line("#endif /* BT2BIN_TOOL_H */");
   out.header = h.str();
   return true;

@@ -93,6 +93,7 @@ struct ToolDesc {
   uint32_t njoin_separators;
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
+  uint32_t max_record_size;          // sizeof the largest event record (perf-buffer fallback)
 };
 
 // Hooks into the generated skeleton.
@@ -111,6 +112,7 @@ struct RuntimeArgs {
   uint32_t ncpus = 1;
   uint32_t child_pid = 0;
   uint32_t filter_pid = 0;
+  bool perfbuf = false;                         // events through a perf buffer (no BPF ring buffer)
   std::vector<std::string> option_values;       // getopt() values, by option id (text)
   int64_t option_int(int id) const;
   const char *option_str(int id) const;

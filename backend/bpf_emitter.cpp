@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "backend/c_types.h"
@@ -166,14 +167,14 @@ class BpfEmitter {
   std::vector<std::string> callbacks_;      // bpf_for_each_map_elem callbacks, emitted before probes
   int callback_count_ = 0;
   bool uses_probe_names_ = false;
-  uint32_t zeros_size_ = 0;
-  int emit_depth_ = 0;
+  uint32_t zeros_size_ = 0;  // size of bt_zeros, the source for zeroing big values
+  int emit_depth_ = 0;       // nesting of emit_into(), to catch unsupported value kinds
   // --- h5: fn definitions ---
   const FunctionInfo *function_ = nullptr;  // the function being emitted, if any
   std::vector<std::string> subprograms_;    // their prototypes and definitions
   void emit_function(const FunctionInfo &fi);
   std::string fn_signature(const FunctionInfo &fi);
-  std::string fn_call(const Node &n);  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
+  std::string fn_call(const Node &n);
 };
 
 // ------------------------------------------------------------ utilities --
@@ -584,7 +585,7 @@ std::string BpfEmitter::division(const std::string &op, bool is_signed, const st
   // The tool runs far from the build tree: name the script by its file name.
   std::string script = opts_.script_name.substr(opts_.script_name.find_last_of('/') + 1);
   error_sites.push_back(script + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
-  return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(" + a + ", " + b + ", " +
+  return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(ctx, " + a + ", " + b + ", " +
          std::to_string(site) + ")";
 }
 
@@ -636,27 +637,6 @@ void BpfEmitter::for_map(const Node &n) {
   std::vector<const Node *> captured;
   for (const auto &s : n.body) collect_variables(s.get(), declared_vars_, captured);
 
-  // The context: one pointer per captured variable, filled in the probe.
-  std::string ctx_struct = "struct " + cb + "_ctx";
-  std::string ctx_arg = "NULL";
-  if (!captured.empty()) {
-    std::string def = ctx_struct + " {\n";
-    std::string init;
-    for (const Node *v : captured) {
-      std::string member = var_name(v->name);
-      def += "\t" + types_.decl(var_type(*v), "(*" + member + ")") + ";\n";
-      std::string lv = is_memory(var_type(*v)) ? var_lvalue_[v->id] : scalar_var(*v);
-      // `(*p)` (scratch memory, or a context pointer): its address is p.
-      bool deref = lv.size() > 3 && lv.compare(0, 2, "(*") == 0 && lv.back() == ')';
-      std::string addr = deref ? lv.substr(2, lv.size() - 3) : "&" + lv;
-      init += (init.empty() ? "" : ", ") + std::string(".") + member + " = " + addr;
-    }
-    callbacks_.push_back(def + "};\n");
-    ctx_arg = "&_" + cb + "_ctx";
-    body_.line(ctx_struct + " _" + cb + "_ctx = { " + init + " };");
-    body_.line("");
-  }
-
   // The callback is a separate BPF function with its own locals; its
   // scratch memory follows the probe's, which stays live around the call.
   CWriter saved_body;
@@ -669,7 +649,6 @@ void BpfEmitter::for_map(const Node &n) {
   declared_vars_.clear();
   needs_scratch_ = false;
   body_.indent();
-  if (!captured.empty()) body_.line(ctx_struct + " *_ctx = data;");
   for (const Node *v : captured) {
     std::string alias = "(*_ctx->" + var_name(v->name) + ")";
     declared_vars_.insert(v->id);
@@ -690,9 +669,25 @@ void BpfEmitter::for_map(const Node &n) {
   block(n.body);
   loops_.pop_back();
 
+  // The callback's context: the program's context when the body sends a
+  // record or divides (both need it), and one pointer per captured variable.
+  static const std::regex ctx_use(R"(\bctx\b|bt_submit\()");
+  bool uses_ctx = std::regex_search(body_.str(), ctx_use);
+  std::string ctx_struct = "struct " + cb + "_ctx";
+  bool has_ctx_struct = uses_ctx || !captured.empty();
+  if (has_ctx_struct) {
+    std::string def = ctx_struct + " {\n";
+    if (uses_ctx) def += "\tvoid *ctx;\n";
+    for (const Node *v : captured)
+      def += "\t" + types_.decl(var_type(*v), "(*" + var_name(v->name) + ")") + ";\n";
+    callbacks_.push_back(def + "};\n");
+  }
   CWriter f;
   f.line("static long " + cb + "(struct bpf_map *map, void *key, void *value, void *data)");
   f.line("{");
+  if (has_ctx_struct) f.line("\t" + ctx_struct + " *_ctx = data;");
+  if (uses_ctx) f.line("\tvoid *ctx = _ctx->ctx;");
+  if (has_ctx_struct) f.line("");
   if (needs_scratch_) {
     f.line("\t__u32 _zero = 0;");
     f.line("\tchar *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
@@ -711,7 +706,23 @@ void BpfEmitter::for_map(const Node &n) {
   var_alias_ = saved_aliases;
   needs_scratch_ = saved_scratch;
   scratch_used_ = saved_used;
-  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", " + ctx_arg + ", 0);");
+  if (!has_ctx_struct) {
+    body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", NULL, 0);");
+    return;
+  }
+  std::string init = uses_ctx ? ".ctx = ctx" : "";
+  for (const Node *v : captured) {
+    std::string lv = is_memory(var_type(*v)) ? var_lvalue_[v->id] : scalar_var(*v);
+    // `(*p)` (scratch memory, or a context pointer): its address is p.
+    bool deref = lv.size() > 3 && lv.compare(0, 2, "(*") == 0 && lv.back() == ')';
+    std::string addr = deref ? lv.substr(2, lv.size() - 3) : "&" + lv;
+    init += (init.empty() ? "" : ", ") + std::string(".") + var_name(v->name) + " = " + addr;
+  }
+  body_.open("");
+  body_.line(ctx_struct + " _loop = { " + init + " };");
+  body_.line("");
+  body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", &_loop, 0);");
+  body_.close();
 }
 
 // Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
@@ -1519,17 +1530,16 @@ std::string BpfEmitter::if_value(const Node &n) {
 // ------------------------------------------------------ h5: functions --
 
 // `fn add($a: int64, $b: int64): int64` -> `static __always_inline __s64
-// fn_add(__s64 a, __s64 b)`: inlined into each caller, so the verifier sees
-// one program per probe as before.
+// fn_add(void *ctx, __s64 a, __s64 b)`: inlined into each caller, so the
+// verifier sees one program per probe as before. `ctx` is the caller's
+// program context, which sending a record or dividing needs.
 std::string BpfEmitter::fn_signature(const FunctionInfo &fi) {
-  std::string params;
-  for (size_t i = 0; i < fi.params.size(); i++) {
-    if (i) params += ", ";
-    params += types_.decl(fi.params[i], var_name(fi.def->params[i].name));
-  }
+  std::string params = "void *ctx";
+  for (size_t i = 0; i < fi.params.size(); i++)
+    params += ", " + types_.decl(fi.params[i], var_name(fi.def->params[i].name));
   std::string ret = fi.ret.kind == TypeKind::Void ? "void" : types_.decl(fi.ret, "");
   while (!ret.empty() && ret.back() == ' ') ret.pop_back();
-  return "static __always_inline " + ret + " fn_" + fi.def->name + "(" + (params.empty() ? "void" : params) + ")";
+  return "static __always_inline " + ret + " fn_" + fi.def->name + "(" + params + ")";
 }
 
 void BpfEmitter::emit_function(const FunctionInfo &fi) {
@@ -1565,11 +1575,8 @@ void BpfEmitter::emit_function(const FunctionInfo &fi) {
 
 std::string BpfEmitter::fn_call(const Node &n) {
   const FunctionInfo &fi = prog_.functions[n.id];
-  std::string args;
-  for (size_t i = 0; i < n.args.size(); i++) {
-    if (i) args += ", ";
-    args += cast_to(fi.params[i], expr(*n.args[i]));
-  }
+  std::string args = "ctx";
+  for (size_t i = 0; i < n.args.size(); i++) args += ", " + cast_to(fi.params[i], expr(*n.args[i]));
   return "fn_" + fi.def->name + "(" + args + ")";
 }
 
@@ -1867,6 +1874,16 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   std::set<std::string> seen;
   for (const auto &d : record_structs)
     if (seen.insert(d).second) h.raw(d + "\n");
+  h.line("/* Every event record: its size is the perf-buffer fallback's record slot. */");
+  h.line("union bt_any_record {");
+  std::set<std::string> members;
+  for (std::string name : {"bt_exit_record", "bt_map_record", "bt_time_record", "bt_join_record", "bt_unwatch_record"})
+    members.insert(name);
+  for (const auto &d : record_structs)
+    if (d.rfind("struct ", 0) == 0) members.insert(d.substr(7, d.find(' ', 7) - 7));
+  for (const auto &name : members) h.line("\tstruct " + name + " " + name.substr(3) + ";");
+  h.line("};");
+  h.line();
   h.line("#endif /* BT2BIN_TOOL_H */");
   out.header = h.str();
   return true;

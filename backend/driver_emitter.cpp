@@ -313,6 +313,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.njoin_separators = " + std::to_string(join_rows.size()) + ",");
   w.line("\t.error_sites = kErrorSites,");
   w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
+  w.line("\t.max_record_size = sizeof(union bt_any_record),");
   w.line("};");
   w.line();
   w.line("int main(int argc, char **argv)");
@@ -334,6 +335,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t\tskel->rodata->bt_pidns_dev = args.pidns_dev;");
   w.line("\t\tskel->rodata->bt_pidns_ino = args.pidns_ino;");
   w.line("\t\tskel->rodata->bt_boot_to_tai_ns = args.boot_to_tai_ns;");
+  w.line("\t\tskel->rodata->bt_perfbuf = args.perfbuf;");
   w.line("\t\tskel->rodata->bt_num_args = args.argc;");
   for (int i = 1; i <= prog.max_positional; i++)
     w.line("\t\tskel->rodata->bt_arg_" + std::to_string(i) + " = args.positional_int(" + std::to_string(i) + ");");

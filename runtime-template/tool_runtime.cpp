@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime-template/attach.h"
+#include "runtime-template/event_channel.h"
 #include "runtime-template/host_restrictions.h"
 #include "runtime-template/ksyms.h"
 #include "runtime-template/usyms.h"
@@ -44,6 +45,7 @@ RuntimeArgs g_args;
 struct Options {
   bool no_kprobe = false;   // --no-feature kprobe: use fentry twins
   bool no_fentry = false;   // --no-feature fentry
+  bool no_ringbuf = false;  // --no-feature ringbuf (hidden): events through a perf buffer
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -157,6 +159,7 @@ bool parse_options(const ToolDesc &d, int argc, char **argv, Options &o, int &ex
       if (!v) return exit_code = 1, false;
       if (strcmp(v, "kprobe") == 0) o.no_kprobe = true;
       else if (strcmp(v, "fentry") == 0) o.no_fentry = true;
+      else if (strcmp(v, "ringbuf") == 0) o.no_ringbuf = true;
       else {
         fprintf(stderr, "%s: unknown feature '%s' (kprobe or fentry)\n", d.name, v);
         return exit_code = 1, false;
@@ -343,7 +346,6 @@ class Tool {
  private:
   bool attach_all();
   void run_programs(const char *provider);
-  static int on_event(void *ctx, void *data, size_t size);
   void handle_event(const uint8_t *data, size_t size);
   void print_map(uint32_t id, uint32_t top, uint64_t div);
   void clear_map(uint32_t id, bool zero);
@@ -367,7 +369,7 @@ class Tool {
   FormatContext fmt_;
   std::vector<ParsedFormat> formats_;
   bpf_object *obj_ = nullptr;
-  ring_buffer *rb_ = nullptr;
+  EventChannel events_;
   std::vector<AttachResult> attached_;
   bool exit_requested_ = false;
   int exit_code_ = 0;
@@ -384,9 +386,9 @@ void Tool::run_iterators() {
       continue;
     }
     char buf[4096];
-    while (read(fd, buf, sizeof buf) > 0) ring_buffer__consume(rb_);
+    while (read(fd, buf, sizeof buf) > 0) events_.consume();
     close(fd);
-    ring_buffer__consume(rb_);
+    events_.consume();
   }
   if (!iter_links_.empty()) exit_requested_ = true;
 }
@@ -537,13 +539,8 @@ void Tool::run_programs(const char *provider) {
     if (strcmp(d_.probes[i].provider, provider) != 0) continue;
     std::string error;
     if (!run_once(program(d_.probes[i]), error)) fprintf(stderr, "ERROR: %s\n", error.c_str());
-    ring_buffer__consume(rb_);
+    events_.consume();
   }
-}
-
-int Tool::on_event(void *ctx, void *data, size_t size) {
-  static_cast<Tool *>(ctx)->handle_event(static_cast<const uint8_t *>(data), size);
-  return 0;
 }
 
 void Tool::handle_event(const uint8_t *data, size_t size) {
@@ -666,7 +663,7 @@ void Tool::report_lost_events() {
   std::vector<uint64_t> lost(ncpus);
   uint32_t zero = 0;
   if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, lost.data()) != 0) return;
-  uint64_t total = 0;
+  uint64_t total = events_.lost();
   for (auto v : lost) total += v;
   if (total) out_.lost_events(total);
 }
@@ -678,9 +675,9 @@ void Tool::exit_sequence() {
     for (int fd : a.perf_fds) close(fd);
   }
   attached_.clear();
-  ring_buffer__consume(rb_);
+  events_.consume();
   run_programs("end");
-  ring_buffer__consume(rb_);
+  events_.consume();
   out_.end();
   if (d_.print_maps_on_exit)
     for (uint32_t i = 0; i < d_.nmaps; i++) print_map(i, 0, 0);
@@ -730,7 +727,15 @@ int Tool::run() {
     }
     g_args.child_pid = static_cast<uint32_t>(child_.pid());
   }
+  g_args.perfbuf = o_.no_ringbuf || !ringbuf_supported();
   ops_.set_rodata();
+  std::string channel_error;
+  if (!EventChannel::prepare(obj_, g_args.perfbuf, d_.max_record_size, channel_error)) {
+    fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
+    child_.kill_if_running();
+    ops_.destroy();
+    return 1;
+  }
   int err = ops_.load();
   if (err) {
     fprintf(stderr, "ERROR: %s\n", load_error(err).c_str());
@@ -738,15 +743,16 @@ int Tool::run() {
     ops_.destroy();
     return 1;
   }
-  rb_ = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj_, "events")), on_event, this, nullptr);
-  if (!rb_) {
-    fprintf(stderr, "ERROR: could not open the event ring buffer: %s\n", strerror(errno));
+  auto handler = [this](const uint8_t *data, size_t size) { handle_event(data, size); };
+  if (!events_.open(obj_, g_args.perfbuf, handler, channel_error)) {
+    fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
+    child_.kill_if_running();
     ops_.destroy();
     return 1;
   }
   if (!attach_all()) {
     child_.kill_if_running();
-    ring_buffer__free(rb_);
+    events_.close();
     ops_.destroy();
     return 1;
   }
@@ -769,7 +775,7 @@ int Tool::run() {
   child_.release();
   bool done = exit_requested_ || (d_.only_begin_end && !o_.command);
   while (!done && !g_stop) {
-    int n = ring_buffer__poll(rb_, 100);
+    int n = events_.poll(100);
     if (n < 0 && n != -EINTR) break;
     if (g_usr1) {
       g_usr1 = 0;
@@ -779,7 +785,7 @@ int Tool::run() {
     done = exit_requested_ || child_.exited() || (o_.pid && process_gone(o_.pid));
   }
   exit_sequence();
-  ring_buffer__free(rb_);
+  events_.close();
   ops_.destroy();
   return exit_code_;
 }

@@ -93,6 +93,7 @@ struct ToolDesc {
   uint32_t njoin_separators;
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
+  uint32_t max_record_size;          // sizeof the largest event record (perf-buffer fallback)
 };
 
 // Hooks into the generated skeleton.
@@ -114,6 +115,7 @@ struct RuntimeArgs {
   uint64_t pidns_dev = 0;                       // the tool's PID namespace (0: the initial one)
   uint64_t pidns_ino = 0;
   int64_t boot_to_tai_ns = 0;                   // CLOCK_TAI - CLOCK_BOOTTIME, for nsecs(sw_tai)
+  bool perfbuf = false;                         // events through a perf buffer (no BPF ring buffer)
   std::vector<std::string> option_values;       // getopt() values, by option id (text)
   int64_t option_int(int id) const;
   const char *option_str(int id) const;

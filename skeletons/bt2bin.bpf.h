@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The BPF-side prelude every generated tool.bpf.c includes: the event
- * channel (one ring buffer, DESIGN invariant 7), the lost-event counter,
+ * channel (one ring buffer, or a perf buffer on kernels without one:
+ * DESIGN invariant 7), the lost-event counter,
  * per-CPU scratch memory for values too big for the 512-byte stack, and
  * the small helpers generated code calls (histogram buckets, division as
  * bpftrace defines it, string compare).
@@ -17,10 +18,27 @@
 #define BT2BIN_RINGBUF_BYTES (256 * 1024)
 #endif
 
+/*
+ * The event channel. Where the kernel has no BPF ring buffer (or with
+ * `--no-feature ringbuf`) the tool turns `events` into a perf event array
+ * before load and sets bt_perfbuf: records are then built in a per-CPU
+ * heap slot (sized by the tool to the largest record) and copied out with
+ * bpf_perf_event_output(), as libbpf-tools' compat.bpf.h does. bt_perfbuf
+ * is rodata, so the verifier only sees the branch in use.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, BT2BIN_RINGBUF_BYTES);
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);	/* resized by the tool when bt_perfbuf is set */
+} bt_event_heap SEC(".maps");
+
+const volatile __u32 bt_perfbuf = 0;
 
 /* Records that found the ring buffer full, per CPU; reported at exit. */
 struct {
@@ -56,24 +74,40 @@ static __always_inline __u64 bt_ns_pid_tgid(void)
 	return (__u64)ns.tgid << 32 | ns.pid;
 }
 
+static __always_inline void bt_count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+	if (lost)
+		(*lost)++;
+}
+
 static __always_inline void *bt_reserve(__u64 size)
 {
-	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+	__u32 zero = 0;
+	void *rec;
 
-	if (!rec) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-
-		if (lost)
-			(*lost)++;
-	}
+	if (bt_perfbuf)
+		return bpf_map_lookup_elem(&bt_event_heap, &zero);
+	rec = bpf_ringbuf_reserve(&events, size, 0);
+	if (!rec)
+		bt_count_lost();
 	return rec;
 }
 
-static __always_inline void bt_submit(void *rec)
+static __always_inline void bt_output(void *ctx, void *rec, __u64 size)
 {
-	bpf_ringbuf_submit(rec, 0);
+	if (!bt_perfbuf) {
+		bpf_ringbuf_submit(rec, 0);
+		return;
+	}
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, rec, size))
+		bt_count_lost();
 }
+
+/* Sends a record from bt_reserve(); `ctx` is the program's context. */
+#define bt_submit(rec) bt_output(ctx, rec, sizeof(*(rec)))
 
 /*
  * bpftrace's division: a zero divisor gives 1 (and a runtime warning).
@@ -85,7 +119,7 @@ struct bt_runtime_error_record {
 	__u64 site;	/* index into the tool's error sites */
 };
 
-static __noinline void bt_divide_by_zero(__u64 site)
+static __noinline void bt_divide_by_zero(void *ctx, __u64 site)
 {
 	struct bt_runtime_error_record *rec = bt_reserve(sizeof(*rec));
 
@@ -96,46 +130,46 @@ static __noinline void bt_divide_by_zero(__u64 site)
 	}
 }
 
-static __always_inline __u64 bt_udiv(__u64 a, __u64 b, __u64 site)
+static __always_inline __u64 bt_udiv(void *ctx, __u64 a, __u64 b, __u64 site)
 {
 	if (!b) {
-		bt_divide_by_zero(site);
+		bt_divide_by_zero(ctx, site);
 		return 1;
 	}
 	return a / b;
 }
 
-static __always_inline __u64 bt_umod(__u64 a, __u64 b, __u64 site)
+static __always_inline __u64 bt_umod(void *ctx, __u64 a, __u64 b, __u64 site)
 {
 	if (!b) {
-		bt_divide_by_zero(site);
+		bt_divide_by_zero(ctx, site);
 		return 1;
 	}
 	return a % b;
 }
 
-static __always_inline __s64 bt_sdiv(__s64 a, __s64 b, __u64 site)
+static __always_inline __s64 bt_sdiv(void *ctx, __s64 a, __s64 b, __u64 site)
 {
 	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
 	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 q;
 
 	if (!b) {
-		bt_divide_by_zero(site);
+		bt_divide_by_zero(ctx, site);
 		return 1;
 	}
 	q = ua / ub;
 	return (a < 0) != (b < 0) ? -(__s64)q : (__s64)q;
 }
 
-static __always_inline __s64 bt_smod(__s64 a, __s64 b, __u64 site)
+static __always_inline __s64 bt_smod(void *ctx, __s64 a, __s64 b, __u64 site)
 {
 	__u64 ua = a < 0 ? -(__u64)a : (__u64)a;
 	__u64 ub = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 r;
 
 	if (!b) {
-		bt_divide_by_zero(site);
+		bt_divide_by_zero(ctx, site);
 		return 1;
 	}
 	r = ua % ub;

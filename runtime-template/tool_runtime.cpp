@@ -49,8 +49,24 @@ struct Options {
   std::vector<char *> positional;
 };
 
-int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) { return 0; }
-int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
+// libbpf's messages, kept to explain a failed load (h2: helper_support).
+std::string g_libbpf_log;
+void keep_libbpf_message(const char *fmt, va_list ap) {
+  char line[4096];
+  vsnprintf(line, sizeof line, fmt, ap);
+  if (g_libbpf_log.size() < (8u << 20)) g_libbpf_log += line;
+}
+int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  keep_libbpf_message(fmt, ap);
+  return 0;
+}
+int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  va_list copy;
+  va_copy(copy, ap);
+  keep_libbpf_message(fmt, copy);
+  va_end(copy);
+  return vfprintf(stderr, fmt, ap);
+}
 
 void on_signal(int) { g_stop = 1; }
 void on_usr1(int) { g_usr1 = 1; }
@@ -326,6 +342,7 @@ class Tool {
   bool exit_requested_ = false;
   int exit_code_ = 0;
   Child child_;
+  SkbOutputs skb_outputs_;  // h2: skboutput() pcap files
 };
 
 // iter probes run when their iterator is read; the tool then ends, as
@@ -547,6 +564,7 @@ void Tool::exit_sequence() {
   ring_buffer__consume(rb_);
   run_programs("end");
   ring_buffer__consume(rb_);
+  skb_outputs_.close();
   out_.end();
   if (d_.print_maps_on_exit)
     for (uint32_t i = 0; i < d_.nmaps; i++) print_map(i, 0, 0);
@@ -573,10 +591,11 @@ int Tool::run() {
     return 1;
   }
   install_symbol_hooks(fmt_, obj_, d_.stack_mode);
-  if (!drop_unavailable_probes()) {
+  if (!drop_unavailable_probes() || !check_helper_support(d_, obj_)) {
     ops_.destroy();
     return 1;
   }
+  fmt_.cgroup_path = cgroup_path_text;
   // Programs are attached by attach_probe(), never by skeleton auto-attach.
   bpf_program *prog;
   bpf_object__for_each_program(prog, obj_) bpf_program__set_autoattach(prog, false);
@@ -593,7 +612,8 @@ int Tool::run() {
   ops_.set_rodata();
   int err = ops_.load();
   if (err) {
-    fprintf(stderr, "ERROR: %s\n", load_error(err).c_str());
+    std::string why = explain_load_failure(d_, g_libbpf_log);
+    fprintf(stderr, "ERROR: %s\n", why.empty() ? load_error(err).c_str() : why.c_str());
     child_.kill_if_running();
     ops_.destroy();
     return 1;
@@ -601,6 +621,11 @@ int Tool::run() {
   rb_ = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj_, "events")), on_event, this, nullptr);
   if (!rb_) {
     fprintf(stderr, "ERROR: could not open the event ring buffer: %s\n", strerror(errno));
+    ops_.destroy();
+    return 1;
+  }
+  if (!skb_outputs_.open(d_.skb_outputs, d_.nskb_outputs, obj_)) {
+    ring_buffer__free(rb_);
     ops_.destroy();
     return 1;
   }
@@ -635,6 +660,7 @@ int Tool::run() {
       g_usr1 = 0;
       run_programs("self");
     }
+    skb_outputs_.poll();
     out_.flush();
     done = exit_requested_ || child_.exited();
   }

@@ -63,6 +63,7 @@ timeout_s=10
 expected_rc=0
 [[ -f $base.rc ]] && expected_rc=$(tr -d ' \n' <"$base.rc")
 read_lines "$base.args" args
+read_lines "$base.bt2bin" compile_args
 read_lines "$base.workload" workload
 read_lines "$base.filter" filter_lines
 filters=()
@@ -83,7 +84,7 @@ fi
 [[ -f $base.expected ]] || finish FAIL "missing $name.expected"
 
 # ---- compile ----
-if ! timeout 300 "$bt2bin" "$bt" -o "$dir/tool" >"$dir/compile.log" 2>&1; then
+if ! timeout 300 "$bt2bin" "${compile_args[@]}" "$bt" -o "$dir/tool" >"$dir/compile.log" 2>&1; then
   attach_file "bt2bin output" "$dir/compile.log"
   finish FAIL "compile failed"
 fi

@@ -1748,14 +1748,15 @@ void Analyser::check_call(Node &n) {
   }
   if (f == "skboutput") {
     n.type = make_int(4, false);
-    if (!want_args(4, 4) || !want_string_literal(0, "the pcap file name")) return;
+    if (!want_args(4, 4)) return;
+    bool file_ok = want_string_literal(0, "the pcap file name");
     for (size_t i = 1; i < 4; i++) check_expr(*n.args[i]);
     if (!is_struct_pointer(n.args[1]->type, "struct sk_buff"))
       error(n.args[1]->loc, "skboutput() needs a 'struct sk_buff *', not '" + n.args[1]->type.to_string() + "'");
     if (!n.args[2]->type.is_integer()) error(n.args[2]->loc, "skboutput() capture length must be an integer");
     if (n.args[3]->kind != NodeKind::Integer) error(n.args[3]->loc, "skboutput() offset must be an integer literal");
     if (only_in({"fentry", "fexit"}, "'fentry' and 'fexit'")) restricted();
-    if (final_walk_ && n.args[3]->kind == NodeKind::Integer) {
+    if (final_walk_ && file_ok && n.args[3]->kind == NodeKind::Integer) {
       n.id = static_cast<int>(skboutput_sites_.size());
       skboutput_sites_.push_back({n.args[0]->str, n.args[3]->ival});
     }

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+volatile char e2e_poke_sink;
+
 __attribute__((noipa)) void e2e_poke_me(char *buf, long *number)
 {
-	static volatile char sink;
-
-	sink = buf[0] + (char)*number;
+	e2e_poke_sink = buf[0] + (char)*number;
 }
 
 int main(int argc, char **argv)

@@ -1263,13 +1263,18 @@ std::string BpfEmitter::write_user(const Node &n) {
     from = "&" + expr(src);
     size = src.type.size;
   }
+  std::string to = "(void *)(" + expr(dst) + ")";
+  if (len.kind == NodeKind::Integer) {  // checked against the source size by the analyser
+    body_.line("long " + ret + " = bpf_probe_write_user(" + to + ", " + from + ", " + std::to_string(len.ival) + ");");
+    return ret;
+  }
   body_.line("long " + ret + " = 0;");
   body_.line("__u32 " + count + " = (__u32)(" + expr(len) + ");");
   body_.line("");
   body_.line("if (" + count + " > " + std::to_string(size) + ")");
   body_.line("\t" + count + " = " + std::to_string(size) + ";");
   body_.line("if (" + count + ")");
-  body_.line("\t" + ret + " = bpf_probe_write_user((void *)(" + expr(dst) + "), " + from + ", " + count + ");");
+  body_.line("\t" + ret + " = bpf_probe_write_user(" + to + ", " + from + ", " + count + ");");
   return ret;
 }
 

@@ -102,7 +102,11 @@ uint64_t resolve_cgroupid(const char *path) {
   handle.fh.handle_bytes = sizeof(uint64_t);
   int mount_id;
   if (name_to_handle_at(AT_FDCWD, path, &handle.fh, &mount_id, 0) != 0) {
-    fprintf(stderr, "ERROR: cgroupid(\"%s\"): cannot get the cgroup id: %s\n", path, strerror(errno));
+    // Other file systems have longer handles: EOVERFLOW means "not a cgroup".
+    if (errno == EOVERFLOW)
+      fprintf(stderr, "ERROR: cgroupid(\"%s\"): %s is not a cgroup directory\n", path, path);
+    else
+      fprintf(stderr, "ERROR: cgroupid(\"%s\"): cannot get the cgroup id: %s\n", path, strerror(errno));
     exit(1);
   }
   uint64_t id;

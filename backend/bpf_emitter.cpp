@@ -49,6 +49,17 @@ bool is_memory(const Type &t) {
   }
 }
 
+// h2: user text shown in a C comment, unable to end the comment or the line.
+std::string comment_text(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\r') out += ' ';
+    else if (c == '/' && !out.empty() && out.back() == '*') out += " /";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 AttachPoint fentry_twin(const AttachPoint &ap) {
@@ -111,6 +122,8 @@ class BpfEmitter {
   std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
   std::string call_expr(const Node &n);
   std::string if_value(const Node &n);
+  std::string skb_output(const Node &n);  // h2
+  std::string write_user(const Node &n);  // h2
   std::string builtin(const Node &n);
   std::string field(const Node &n);
   std::string map_read(const Node &n);
@@ -1062,6 +1075,17 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
           emit_into(p, dest, make_simple(TypeKind::Array, 6));
         return;
       }
+      if (n.name == "path") {  // h2: bpf_d_path() (fentry/fexit of allow-listed functions, iter)
+        const Node &p = *n.args[0];
+        // A `struct path *`, `&file->f_path` or `file->f_path`: the verifier
+        // wants the BTF pointer itself, so a field's address is taken in place.
+        bool address_of_field = p.kind == NodeKind::Unary && p.op == "&" && p.lhs->kind == NodeKind::Field;
+        std::string path = address_of_field              ? "&" + field(*p.lhs)
+                            : p.type.kind == TypeKind::Pointer ? cast_to(p.type, expr(p))
+                                                               : "&" + field(p);
+        body_.line("bpf_d_path(" + path + ", (char *)&" + dest + ", " + std::to_string(std::min(t.size, dt.size)) + ");");
+        return;
+      }
       if (n.name == "usym") {
         body_.line(dest + ".addr = " + expr(*n.args[0]) + ";");
         body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
@@ -1326,6 +1350,20 @@ std::string BpfEmitter::call_expr(const Node &n) {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
   }
   if (auto e = h1_call_expr(n)) return *e;
+  // --- h2: kernel objects ---
+  if (f == "percpu_kaddr") {
+    std::string var = "&" + prog_.percpu_symbols[n.id].name;
+    if (n.args.size() == 1) return "((__u64)bpf_this_cpu_ptr(" + var + "))";
+    return "((__u64)bpf_per_cpu_ptr(" + var + ", " + expr(*n.args[1]) + "))";
+  }
+  if (f == "cgroupid") return "bt_cgroupid_" + std::to_string(n.id);
+  if (f == "cgroup_path") return "((__u64)(" + expr(*n.args[0]) + "))";
+  if (f == "kfunc_exist" || f == "kfunc_allowed") return "bt_kfunc_" + std::to_string(n.id);
+  if (f == "socket_cookie") return "bpf_get_socket_cookie(" + expr(*n.args[0]) + ")";
+  if (f == "override") return "bpf_override_return(ctx, " + expr(*n.args[0]) + ")";
+  if (f == "skboutput") return skb_output(n);
+  if (f == "write_user") return write_user(n);
+  // --- end h2 ---
   if (is_memory(n.type)) {
     std::string t = temp(n.type);
     zero(t);
@@ -1334,6 +1372,63 @@ std::string BpfEmitter::call_expr(const Node &n) {
   }
   unsupported(n.loc, "the function '" + f + "()'");
 }
+
+// --- h2: kernel objects ---
+
+// skboutput(file, skb, len, off): the first `len` bytes of the packet go to
+// userspace through the perf event array after a small header; the
+// runtime writes them to the pcap file of this site.
+std::string BpfEmitter::skb_output(const Node &n) {
+  std::string id = std::to_string(tmp_++);
+  std::string hdr = "_skb_hdr" + id, ret = "_skb_ret" + id;
+  std::string skb = expr(*n.args[1]);
+  std::string len = expr(*n.args[2]);
+  body_.line("struct bt_skb_record " + hdr + " = {");
+  body_.line("\t.site = " + std::to_string(n.id) + ",");
+  body_.line("\t.ns = bpf_ktime_get_boot_ns(),");
+  body_.line("\t.len = (__u32)(" + len + "),");
+  body_.line("};");
+  body_.line("__u32 " + ret + " = bpf_skb_output(" + skb + ", &skb_events, ((__u64)" + hdr +
+             ".len << 32) | BPF_F_CURRENT_CPU, &" + hdr + ", sizeof(" + hdr + "));");
+  return ret;
+}
+
+// write_user(dst, src, len): bpf_probe_write_user() of at most the source's
+// size; a zero length writes nothing.
+std::string BpfEmitter::write_user(const Node &n) {
+  const Node &dst = *n.args[0], &src = *n.args[1], &len = *n.args[2];
+  std::string ret = "_wu_ret" + std::to_string(tmp_);
+  std::string count = "_wu_len" + std::to_string(tmp_++);
+  std::string from;
+  uint32_t size;
+  if (src.type.is_integer()) {
+    from = "_wu_val" + std::to_string(tmp_++);
+    body_.line("__u64 " + from + " = " + expr(src) + ";");
+    from = "&" + from;
+    size = 8;
+  } else if (src.type.kind == TypeKind::Buffer) {
+    from = expr(src) + ".data";
+    size = src.type.size - 4;
+  } else {
+    from = "&" + expr(src);
+    size = src.type.size;
+  }
+  std::string to = "(void *)(" + expr(dst) + ")";
+  if (len.kind == NodeKind::Integer) {  // checked against the source size by the analyser
+    body_.line("long " + ret + " = bpf_probe_write_user(" + to + ", " + from + ", " + std::to_string(len.ival) + ");");
+    return ret;
+  }
+  body_.line("long " + ret + " = 0;");
+  body_.line("__u32 " + count + " = (__u32)(" + expr(len) + ");");
+  body_.line("");
+  body_.line("if (" + count + " > " + std::to_string(size) + ")");
+  body_.line("\t" + count + " = " + std::to_string(size) + ";");
+  body_.line("if (" + count + ")");
+  body_.line("\t" + ret + " = bpf_probe_write_user(" + to + ", " + from + ", " + count + ");");
+  return ret;
+}
+
+// --- end h2 ---
 
 std::string BpfEmitter::expr(const Node &n) {
   switch (n.kind) {
@@ -1836,6 +1931,30 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   }
   for (size_t i = 0; i < prog_.kaddr_symbols.size(); i++)
     c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
+  // --- h2: kernel objects ---
+  for (const auto &sym : prog_.percpu_symbols)
+    c.line("extern const " + sym.c_declaration + " __ksym;  /* percpu_kaddr(\"" + sym.name + "\") */");
+  for (size_t i = 0; i < prog_.cgroupid_sites.size(); i++) {
+    const auto &site = prog_.cgroupid_sites[i];
+    std::string what = site.positional ? "str($" + std::to_string(site.positional) + ")" : c_string_literal(site.path);
+    c.line("const volatile __u64 bt_cgroupid_" + std::to_string(i) + " = 0;  /* cgroupid(" + comment_text(what) + ") */");
+  }
+  for (size_t i = 0; i < prog_.kfunc_queries.size(); i++) {
+    const auto &q = prog_.kfunc_queries[i];
+    c.line("const volatile bool bt_kfunc_" + std::to_string(i) + " = false;  /* " +
+           (q.provider.empty() ? "kfunc_exist" : "kfunc_allowed") + "(\"" + comment_text(q.kfunc) + "\")" +
+           (q.provider.empty() ? "" : " in a " + q.provider + " probe") + " */");
+  }
+  if (!prog_.skboutput_sites.empty()) {
+    c.line();
+    c.line("/* skboutput() packets, read by the runtime and written as pcap. */");
+    c.open("struct");
+    c.line("__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);");
+    c.line("__uint(key_size, sizeof(__u32));");
+    c.line("__uint(value_size, sizeof(__u32));");
+    c.close(" skb_events SEC(\".maps\");");
+  }
+  // --- end h2 ---
   c.line();
   c.raw(maps.str());
   if (!prog_.functions.empty()) {
@@ -1869,6 +1988,8 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   h.line("struct bt_map_record {\n\t__u64 action;\n\t__u64 map;\n\t__u64 top;\n\t__u64 div;\n};\n");
   h.line("struct bt_time_record {\n\t__u64 action;\n\t__u64 time_id;\n};\n");
   h.line("struct bt_unwatch_record {\n\t__u64 action;\n\t__u64 addr;\n};\n");
+  if (!prog_.skboutput_sites.empty())  // h2
+    h.line("struct bt_skb_record {\n\t__u64 site;\n\t__u64 ns;\n\t__u32 len;\n\t__u32 pad;\n};\n");
   h.line("struct bt_join_record {\n\t__u64 action;\n\t__u64 site;\n\tchar args[BT_JOIN_ARGS][BT_JOIN_ARG_SIZE];\n};\n");
   for (const auto &d : types_.definitions()) h.raw(d + "\n");
   std::set<std::string> seen;

@@ -57,7 +57,8 @@ class ValueDescWriter {
   ValueDescWriter(CWriter &w, CTypes &types, const CheckedProgram &prog) : w_(w), types_(types), prog_(prog) {}
 
   std::string desc(const Type &t) {
-    std::string key = t.to_string();
+    // Formats (strftime, stack mode, cgroup_path filter) make distinct descs.
+    std::string key = t.to_string() + (t.name.empty() ? "" : "|" + t.name);
     if (auto it = names_.find(key); it != names_.end()) return it->second;
     // Children are emitted first, so the name is taken from a counter that
     // they advance too.
@@ -100,7 +101,8 @@ class ValueDescWriter {
       w_.line("\t.nenum = sizeof(" + enums + ") / sizeof(" + enums + "[0]),");
       w_.line("\t.enums = " + enums + ",");
     }
-    if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack || t.kind == TypeKind::Timestamp) &&
+    if ((t.kind == TypeKind::Kstack || t.kind == TypeKind::Ustack || t.kind == TypeKind::Timestamp ||
+         t.kind == TypeKind::CgroupPath) &&
         !t.name.empty())
       w_.line("\t.format = " + c_string_literal(t.name) + ",");
     w_.line("};");
@@ -228,13 +230,21 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                          std::to_string(ap.len) + "ULL, " + c_string_literal(ap.mode) + ", " +
                          c_string_literal(deferred_parts(ap)) + ", " + c_string_literal(ap.expanded_from) + "},");
   };
+  std::vector<std::string> helper_rows;  // h2: restricted helpers per probe row
+  auto helper_uses = [&](const ProbeInfo &info) {
+    for (const auto &f : info.restricted_calls)
+      helper_rows.push_back("\t{" + std::to_string(probe_rows.size() - 1) + ", " + c_string_literal(f) + "},");
+  };
   for (const auto &info : prog.probes)
     for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
       const AttachPoint &ap = info.probe->attach_points[i];
       int primary = static_cast<int>(probe_rows.size());
       probe_row(ap, info.probe->id, static_cast<int>(i), -1);
-      if (i < info.fentry_twins.size() && info.fentry_twins[i])
+      helper_uses(info);
+      if (i < info.fentry_twins.size() && info.fentry_twins[i]) {
         probe_row(fentry_twin(ap), info.probe->id, static_cast<int>(i), primary);
+        helper_uses(info);
+      }
     }
 
   CWriter w;
@@ -285,6 +295,11 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   std::vector<std::string> site_rows;
   for (auto &site : error_sites) site_rows.push_back("\t" + c_string_literal(site) + ",");
   table("char *kErrorSites", site_rows);
+  table("HelperUse kHelperUses", helper_rows);  // h2
+  std::vector<std::string> skb_rows;            // h2
+  for (const auto &site : prog.skboutput_sites)
+    skb_rows.push_back("\t{" + c_string_literal(site.file) + ", " + std::to_string(site.offset) + "ULL},");
+  table("SkbOutputDesc kSkbOutputs", skb_rows);
   w.line();
   w.line("static const ToolDesc kTool = {");
   w.line("\t.name = " + c_string_literal(opts.tool_name) + ",");
@@ -314,6 +329,10 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.error_sites = kErrorSites,");
   w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
   w.line("\t.max_record_size = sizeof(union bt_any_record),");
+  w.line("\t.helper_uses = kHelperUses,");  // h2
+  w.line("\t.nhelper_uses = " + std::to_string(helper_rows.size()) + ",");
+  w.line("\t.skb_outputs = kSkbOutputs,");
+  w.line("\t.nskb_outputs = " + std::to_string(skb_rows.size()) + ",");
   w.line("};");
   w.line();
   w.line("int main(int argc, char **argv)");
@@ -345,6 +364,23 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   for (size_t i = 0; i < prog.kaddr_symbols.size(); i++)
     w.line("\t\tskel->rodata->bt_kaddr_" + std::to_string(i) + " = resolve_kaddr(" +
            c_string_literal(prog.kaddr_symbols[i]) + ");");
+  // --- h2: kernel objects, looked up on this host ---
+  for (const auto &sym : prog.percpu_symbols)
+    w.line("\t\trequire_percpu_variable(" + c_string_literal(sym.name) + ");");
+  for (size_t i = 0; i < prog.cgroupid_sites.size(); i++) {
+    const auto &site = prog.cgroupid_sites[i];
+    std::string path = site.positional ? "args.positional_str(" + std::to_string(site.positional) + ")"
+                                       : c_string_literal(site.path);
+    w.line("\t\tskel->rodata->bt_cgroupid_" + std::to_string(i) + " = resolve_cgroupid(" + path + ");");
+  }
+  for (size_t i = 0; i < prog.kfunc_queries.size(); i++) {
+    const auto &q = prog.kfunc_queries[i];
+    std::string call = q.provider.empty()
+                           ? "kfunc_exists(" + c_string_literal(q.kfunc) + ")"
+                           : "kfunc_allowed(" + c_string_literal(q.kfunc) + ", " + c_string_literal(q.provider) + ")";
+    w.line("\t\tskel->rodata->bt_kfunc_" + std::to_string(i) + " = " + call + ";");
+  }
+  // --- end h2 ---
   for (size_t i = 0; i < prog.program_options.size(); i++) {
     std::string id = std::to_string(i);
     if (prog.program_options[i].kind == ProgramOption::String)

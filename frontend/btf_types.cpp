@@ -858,6 +858,13 @@ std::optional<Type> BtfTypes::resolve(const std::string &type_name) {
   return impl_->resolve(type_name);
 }
 
+std::optional<Type> BtfTypes::variable_type(const std::string &name) {
+  if (!impl_->load()) return std::nullopt;
+  int id = btf__find_by_name_kind(impl_->btf, name.c_str(), BTF_KIND_VAR);
+  if (id <= 0) return std::nullopt;
+  return impl_->type_of(impl_->type(static_cast<uint32_t>(id))->type);
+}
+
 std::optional<FieldInfo> BtfTypes::field(const Type &record, const std::string &name) {
   if (!impl_->load()) return std::nullopt;
   auto id = impl_->record_id(record);

@@ -96,6 +96,10 @@ class BtfTypes {
   // __bpf_trace_<event> or typedef btf_trace_<event>), first (void *) param skipped.
   std::optional<ArgsInfo> raw_tracepoint_args(const std::string &event, std::string &error);
 
+  // h2: the type of a kernel variable (a BTF VAR; vmlinux BTF describes
+  // only per-CPU variables), for percpu_kaddr().
+  std::optional<Type> variable_type(const std::string &name);
+
   // C declaration of `name` with type `t` for emitted BPF C against vmlinux.h:
   // "__u32 x", "char comm[16]", "struct task_struct *p", "__s8 (*p)[4]".
   // With an empty name, the abstract type: "__u32", "char[16]", "struct task_struct *".

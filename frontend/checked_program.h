@@ -67,6 +67,9 @@ struct ProbeInfo {
   bool args_loaded = false;
   ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes (first attach point)
   std::vector<ArgsInfo> ap_args;  // the args layout of each attach point
+  // h2: functions whose BPF helper the kernel restricts (override, path,
+  // socket_cookie, skboutput, write_user): checked and explained at start.
+  std::set<std::string> restricted_calls;
   // Per attach point: for kprobe/kretprobe, the BTF signature of an
   // fentry/fexit twin the tool may use instead on hosts without kprobes.
   std::vector<std::optional<ArgsInfo>> fentry_twins;
@@ -98,6 +101,37 @@ struct FunctionInfo {
   Type ret;                  // Void when the function returns no value
   ProbeInfo locals;          // its scratch variables, parameters first (slots 0..n-1)
 };
+
+// --- h2: kernel objects ---
+// percpu_kaddr("sym"): a per-CPU kernel variable, declared as a typed
+// `__ksym` extern that libbpf resolves against the target's BTF at load.
+struct PercpuSymbol {
+  std::string name;
+  std::string c_declaration;   // "struct rq runqueues", from the build host's BTF
+  bool operator==(const PercpuSymbol &) const = default;
+};
+
+// cgroupid("path") / cgroupid(str($N)): resolved on the target at start.
+struct CgroupIdSite {
+  std::string path;            // literal path, or "" when taken from $positional
+  int positional = 0;          // N of str($N), 0 for a literal
+  bool operator==(const CgroupIdSite &) const = default;
+};
+
+// kfunc_exist("f") / kfunc_allowed("f"): decided on the target at start.
+struct KfuncQuery {
+  std::string kfunc;
+  std::string provider;        // kfunc_allowed: probe provider whose program type is asked; "" for exist
+  bool operator==(const KfuncQuery &) const = default;
+};
+
+// skboutput(file, skb, len, off): packets go to `file` as pcap, `offset`
+// bytes skipped at the start of each.
+struct SkbOutputSite {
+  std::string file;
+  uint64_t offset = 0;
+};
+// --- end h2 ---
 
 struct Config {
   uint64_t max_strlen = 1024;
@@ -132,6 +166,12 @@ struct CheckedProgram {
   std::set<std::string> script_records;      // structs/unions the script defines (not in kernel BTF)
   // (value, name) pairs of every enum a printed value can hold, by enum name.
   std::map<std::string, std::vector<std::pair<int64_t, std::string>>> enum_values;
+  // --- h2: kernel objects ---
+  std::vector<PercpuSymbol> percpu_symbols;    // percpu_kaddr(), by id
+  std::vector<CgroupIdSite> cgroupid_sites;    // cgroupid(), by id: rodata set at start
+  std::vector<KfuncQuery> kfunc_queries;       // kfunc_exist()/kfunc_allowed(), by id: rodata bools
+  std::vector<SkbOutputSite> skboutput_sites;  // skboutput(), by id
+  // --- end h2 ---
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

@@ -53,8 +53,9 @@ struct FormatContext {
   std::function<std::vector<std::string>(int64_t stack_id, uint32_t pid, const ValueDesc &)> ustack;
   // User name of a uid (username builtin); bpftrace prints "" when unknown.
   std::function<std::string(uint64_t uid)> username;
-  // cgroup_path(): "fs:/path,fs2:/path" for a cgroup id.
-  std::function<std::string(uint64_t cgroup_id)> cgroup_path;
+  // cgroup_path(): "fs:/path,fs2:/path" for a cgroup id, in the cgroup
+  // hierarchies whose names match `filter` (a glob; "*" for all).
+  std::function<std::string(uint64_t cgroup_id, const char *filter)> cgroup_path;
   // probe builtin: the full probe name of a probe index.
   std::function<std::string(uint64_t probe_index)> probe_name;
   // strftime(): converts the nanoseconds recorded in BPF (boot clock for
@@ -95,8 +96,8 @@ inline std::string ctx_username(const FormatContext &ctx, uint64_t uid) {
   return ctx.username ? ctx.username(uid) : std::to_string(uid);
 }
 
-inline std::string ctx_cgroup_path(const FormatContext &ctx, uint64_t id) {
-  return ctx.cgroup_path ? ctx.cgroup_path(id) : std::to_string(id);
+inline std::string ctx_cgroup_path(const FormatContext &ctx, uint64_t id, const char *filter) {
+  return ctx.cgroup_path ? ctx.cgroup_path(id, filter ? filter : "*") : std::to_string(id);
 }
 
 inline std::string ctx_probe_name(const FormatContext &ctx, uint64_t idx) {

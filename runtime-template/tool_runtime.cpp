@@ -56,8 +56,24 @@ struct Options {
   std::vector<char *> positional;
 };
 
-int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) { return 0; }
-int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) { return vfprintf(stderr, fmt, ap); }
+// libbpf's messages, kept to explain a failed load (h2: helper_support).
+std::string g_libbpf_log;
+void keep_libbpf_message(const char *fmt, va_list ap) {
+  char line[4096];
+  vsnprintf(line, sizeof line, fmt, ap);
+  if (g_libbpf_log.size() < (8u << 20)) g_libbpf_log += line;
+}
+int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  keep_libbpf_message(fmt, ap);
+  return 0;
+}
+int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  va_list copy;
+  va_copy(copy, ap);
+  keep_libbpf_message(fmt, copy);
+  va_end(copy);
+  return vfprintf(stderr, fmt, ap);
+}
 
 void on_signal(int) { g_stop = 1; }
 void on_usr1(int) { g_usr1 = 1; }
@@ -374,6 +390,7 @@ class Tool {
   bool exit_requested_ = false;
   int exit_code_ = 0;
   Child child_;
+  SkbOutputs skb_outputs_;  // h2: skboutput() pcap files
 };
 
 // iter probes run when their iterator is read; the tool then ends, as
@@ -678,6 +695,7 @@ void Tool::exit_sequence() {
   events_.consume();
   run_programs("end");
   events_.consume();
+  skb_outputs_.close();
   out_.end();
   if (d_.print_maps_on_exit)
     for (uint32_t i = 0; i < d_.nmaps; i++) print_map(i, 0, 0);
@@ -708,10 +726,11 @@ int Tool::run() {
     return 1;
   }
   install_symbol_hooks(fmt_, obj_, d_.stack_mode);
-  if (!drop_unavailable_probes()) {
+  if (!drop_unavailable_probes() || !check_helper_support(d_, obj_)) {
     ops_.destroy();
     return 1;
   }
+  fmt_.cgroup_path = cgroup_path_text;
   // Programs are attached by attach_probe(), never by skeleton auto-attach.
   bpf_program *prog;
   bpf_object__for_each_program(prog, obj_) bpf_program__set_autoattach(prog, false);
@@ -738,7 +757,8 @@ int Tool::run() {
   }
   int err = ops_.load();
   if (err) {
-    fprintf(stderr, "ERROR: %s\n", load_error(err).c_str());
+    std::string why = explain_load_failure(d_, g_libbpf_log);
+    fprintf(stderr, "ERROR: %s\n", why.empty() ? load_error(err).c_str() : why.c_str());
     child_.kill_if_running();
     ops_.destroy();
     return 1;
@@ -747,6 +767,12 @@ int Tool::run() {
   if (!events_.open(obj_, g_args.perfbuf, handler, channel_error)) {
     fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
     child_.kill_if_running();
+    ops_.destroy();
+    return 1;
+  }
+  if (!skb_outputs_.open(d_.skb_outputs, d_.nskb_outputs, obj_)) {
+    child_.kill_if_running();
+    events_.close();
     ops_.destroy();
     return 1;
   }
@@ -781,6 +807,7 @@ int Tool::run() {
       g_usr1 = 0;
       run_programs("self");
     }
+    skb_outputs_.poll();
     out_.flush();
     done = exit_requested_ || child_.exited() || (o_.pid && process_gone(o_.pid));
   }

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime-template/helper_support.h"
+#include "runtime-template/kernel_objects.h"
+#include "runtime-template/skb_output.h"
 #include "runtime-template/value_desc.h"
 
 struct bpf_object;
@@ -94,6 +97,11 @@ struct ToolDesc {
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
   uint32_t max_record_size;          // sizeof the largest event record (perf-buffer fallback)
+  // h2: kernel objects
+  const HelperUse *helper_uses;      // restricted helpers, checked at start
+  uint32_t nhelper_uses;
+  const SkbOutputDesc *skb_outputs;  // skboutput() sites
+  uint32_t nskb_outputs;
 };
 
 // Hooks into the generated skeleton.

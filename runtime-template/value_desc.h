@@ -28,7 +28,7 @@ enum class ValueKind : uint8_t {
   MacAddr,    // u8[6]
   Username,   // u64 uid
   Enum,       // integer printed by name with %s
-  CgroupPath, // u64 cgroup id
+  CgroupPath, // u64 cgroup id; `format` is the hierarchy filter
   StrError,   // s64 errno value
   Timestamp,  // u64 nsecs + strftime format
   Probe,      // u64 probe index into ToolDesc::probe_names

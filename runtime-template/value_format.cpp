@@ -116,7 +116,7 @@ std::string symbolic_text(const ValueDesc &desc, const uint8_t *data,
     case ValueKind::Inet: return inet_text(desc, data);
     case ValueKind::MacAddr: return mac_text(data);
     case ValueKind::Username: return ctx_username(ctx, read_u64(data, desc.size));
-    case ValueKind::CgroupPath: return ctx_cgroup_path(ctx, read_u64(data, desc.size));
+    case ValueKind::CgroupPath: return ctx_cgroup_path(ctx, read_u64(data, desc.size), desc.format);
     case ValueKind::StrError:
       return strerror(static_cast<int>(read_sint(data, desc.size ? desc.size : 8)));
     case ValueKind::Timestamp:

@@ -63,7 +63,7 @@ timeout_s=10
 expected_rc=0
 [[ -f $base.rc ]] && expected_rc=$(tr -d ' \n' <"$base.rc")
 read_lines "$base.args" args
-read_lines "$base.compile_args" compile_args
+read_lines "$base.bt2bin" compile_args
 read_lines "$base.workload" workload
 read_lines "$base.filter" filter_lines
 filters=()

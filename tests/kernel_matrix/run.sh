@@ -9,6 +9,7 @@
 # first word may name a tests/e2e/helpers program), NAME.cmdline (extra guest kernel command line:
 # such cases run in a boot of their own), NAME.timeout (seconds, default 20), NAME.rc
 # (expected exit code, default 0; `!0` = any failure code other than a timeout's 124/137/143).
+# NAME.bt2bin: extra compiler arguments such as --unsafe, one per line.
 # In NAME.args, a word `{ksym:NAME}` is replaced by the address of kernel symbol NAME.
 #
 # Usage: tests/kernel_matrix/run.sh BUILD_DIR [-k REGEX] [--kernels 'host 6.1 6.12'] [--selftest] [--keep]
@@ -102,6 +103,8 @@ build_one() { # build_one NAME: $work/bin/NAME, or $work/logs/NAME.failed
     cmd=(cc -O2 -static -Wall -o "$work/bin/$name" "$src")
   else
     cmd=("$bt2bin" "$src" -o "$work/bin/$name")
+    # NAME.bt2bin: extra compiler arguments (e.g. --unsafe), one per line
+    [[ -f $case_dir/$name.bt2bin ]] && mapfile -t -O ${#cmd[@]} cmd < <(grep -v '^#' "$case_dir/$name.bt2bin")
   fi
   if ! timeout 300 "${cmd[@]}" >"$work/logs/$name.build.log" 2>&1 || [[ ! -x $work/bin/$name ]]; then
     touch "$work/logs/$name.failed"

@@ -289,7 +289,7 @@ TEST_CASE("value_format: username, cgroup path and probe use hooks") {
   CHECK(text(pr, le<uint64_t>(1)) == "1");
   FormatContext ctx;
   ctx.username = [](uint64_t uid) { return uid == 0 ? std::string("root") : std::string(); };
-  ctx.cgroup_path = [](uint64_t) { return std::string("unified:/user.slice"); };
+  ctx.cgroup_path = [](uint64_t, const char *) { return std::string("unified:/user.slice"); };
   ctx.probe_name = [](uint64_t i) { return i == 1 ? std::string("kprobe:do_nanosleep") : std::string(); };
   CHECK(text(un, le<uint64_t>(0), ctx) == "root");
   CHECK(json(un, le<uint64_t>(0), ctx) == "\"root\"");

@@ -169,6 +169,7 @@ class BpfEmitter {
   const ProbeInfo *info_ = nullptr;
   const ArgsInfo *args_ = nullptr;  // args layout of the attach point being emitted
   const AttachPoint *ap_ = nullptr;
+  const AttachPoint *written_ap_ = nullptr;  // as the script wrote it (ap_ may be its fentry twin)
   int tmp_ = 0;
   uint32_t scratch_used_ = 0, scratch_max_ = 0;
   bool needs_scratch_ = false;
@@ -309,6 +310,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
   std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
   int ap_index = 0;
   while (ap_index < (int)probe.attach_points.size() && probe.attach_points[ap_index].raw != ap.raw) ap_index++;
+  written_ap_ = ap_index < (int)probe.attach_points.size() ? &probe.attach_points[ap_index] : &ap;
   ProbeSection sec = probe_section(ap, probe.id, ap_index, args_struct);
   needs_scratch_ = false;
 
@@ -982,9 +984,12 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.close();
         return;
       }
-      if (n.name == "probe") {
+      if (n.name == "probe" || n.name == "probetype") {
+        // Constant per program; `special` is bpftrace's provider name of BEGIN/END.
+        const std::string &provider = written_ap_->provider;
         Node lit(NodeKind::String, n.loc);
-        lit.str = ap_->name();
+        if (n.name == "probe") lit.str = written_ap_->name();
+        else lit.str = provider == "begin" || provider == "end" ? "special" : provider;
         emit_into(lit, dest, dt);
         return;
       }
@@ -1646,6 +1651,7 @@ void BpfEmitter::emit_function(const FunctionInfo &fi) {
   function_ = &fi;
   info_ = &fi.locals;
   ap_ = &no_probe;
+  written_ap_ = &no_probe;
   args_ = nullptr;
   declared_vars_.clear();
   var_lvalue_.clear();

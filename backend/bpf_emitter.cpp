@@ -88,6 +88,7 @@ class BpfEmitter {
   void call_stmt(const Node &n);
   void format_call(const Node &n);
   void line_directive(const Location &loc);
+  const std::string &source_name(const Location &loc) const;
   void for_map(const Node &n);
   void check_not_outer(const Node &var);
   std::string division(const std::string &op, bool is_signed, const std::string &a, const std::string &b,
@@ -230,7 +231,13 @@ std::string BpfEmitter::temp(const Type &t, const std::string &prefix) {
 
 void BpfEmitter::line_directive(const Location &loc) {
   if (loc.valid())
-    body_.raw("#line " + std::to_string(loc.line) + " " + c_string_literal(opts_.script_name) + "\n");
+    body_.raw("#line " + std::to_string(loc.line) + " " + c_string_literal(source_name(loc)) + "\n");
+}
+
+// The script, or the imported file `loc` is in.
+const std::string &BpfEmitter::source_name(const Location &loc) const {
+  const auto &sources = prog_.program->sources;
+  return loc.file > 0 && loc.file < (int)sources.size() ? sources[loc.file] : opts_.script_name;
 }
 
 // ------------------------------------------------------------------ maps --
@@ -571,7 +578,7 @@ std::string BpfEmitter::division(const std::string &op, bool is_signed, const st
                                  const Location &loc) {
   int site = static_cast<int>(error_sites.size());
   // The tool runs far from the build tree: name the script by its file name.
-  std::string script = opts_.script_name.substr(opts_.script_name.find_last_of('/') + 1);
+  std::string script = source_name(loc).substr(source_name(loc).find_last_of('/') + 1);
   error_sites.push_back(script + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
   return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(" + a + ", " + b + ", " +
          std::to_string(site) + ")";

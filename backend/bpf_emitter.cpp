@@ -162,7 +162,11 @@ class BpfEmitter {
   std::vector<std::string> subprograms_;    // their prototypes and definitions
   void emit_function(const FunctionInfo &fi);
   std::string fn_signature(const FunctionInfo &fi);
-  std::string fn_call(const Node &n);  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
+  std::string fn_call(const Node &n);
+  // --- h5: tseries ---
+  bool uses_tseries_ = false;
+  void aggregate_tseries(const Node &target, const Node &call);
+  std::string bucket_key(const Node &target, const MapInfo &m, const std::string &bucket);  // nesting of emit_into(), to catch unsupported value kinds  // size of bt_zeros, the source for zeroing big values
 };
 
 // ------------------------------------------------------------ utilities --
@@ -248,7 +252,8 @@ void BpfEmitter::emit_maps(CWriter &w) {
                        : m.bpf_type == "percpu_hash"     ? "BPF_MAP_TYPE_PERCPU_HASH"
                        : m.bpf_type == "lru_hash"        ? "BPF_MAP_TYPE_LRU_HASH"
                                                          : "BPF_MAP_TYPE_LRU_PERCPU_HASH";
-    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist ||
+                    m.value.kind == TypeKind::Tseries;
     std::string key;
     if (bucketed) {
       key = m.is_scalar() ? "__u64" : types_.name(make_tuple({m.key, make_int(8, false)}));
@@ -499,6 +504,7 @@ void BpfEmitter::map_assign(const Node &n) {
 // count/sum/min/max/avg/stats/hist/lhist: update the per-CPU value in place.
 void BpfEmitter::aggregate(const Node &target, const Node &call) {
   const MapInfo &m = *prog_.find_map(target.name);
+  if (m.value.kind == TypeKind::Tseries) return aggregate_tseries(target, call);  // h5
   const std::string map = "&" + map_symbol(m.name);
   body_.open("");
   std::string arg = call.args.empty() ? "" : "(__s64)(" + expr(*call.args[0]) + ")";
@@ -509,26 +515,7 @@ void BpfEmitter::aggregate(const Node &target, const Node &call) {
             ? "bt2bin_hist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ")"
             : "bt2bin_lhist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ", " +
                   std::to_string(m.value.agg_args[1]) + ", " + std::to_string(m.value.agg_args[2]) + ")";
-    if (m.is_scalar()) {
-      key = "_key";
-      body_.line("__u64 _key = " + bucket + ";");
-    } else {
-      Type kt = make_tuple({m.key, make_int(8, false)});
-      key = temp(kt, "_key");
-      zero(key);
-      if (target.args.size() == 1 && !is_memory(m.key))
-        body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
-      else if (target.args.size() == 1)
-        emit_into(*target.args[0], key + ".f0", m.key);
-      else
-        for (size_t i = 0; i < target.args.size(); i++) {
-          const Type &ft = *m.key.fields[i].type;
-          std::string dst = key + ".f0.f" + std::to_string(i);
-          if (is_memory(ft)) emit_into(*target.args[i], dst, ft);
-          else body_.line(dst + " = " + expr(*target.args[i]) + ";");
-        }
-      body_.line(key + ".f1 = " + bucket + ";");
-    }
+    key = bucket_key(target, m, bucket);
     body_.line("__s64 _zero_count = 0, *_count = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_count);");
     body_.line("");
     body_.line("if (_count)");
@@ -1022,6 +1009,7 @@ std::string BpfEmitter::map_read(const Node &n) {
     case TypeKind::Stats:
     case TypeKind::Hist:
     case TypeKind::Lhist:
+    case TypeKind::Tseries:
       unsupported(n.loc, "reading a " + m.value.to_string() + " map value inside a probe");
     default:
       break;
@@ -1468,6 +1456,79 @@ std::string BpfEmitter::fn_call(const Node &n) {
   return "fn_" + fi.def->name + "(" + args + ")";
 }
 
+// -------------------------------------------------------- h5: tseries --
+
+// The key of a bucketed map (hist, lhist, tseries): the user key followed
+// by `bucket`. Returns its lvalue.
+std::string BpfEmitter::bucket_key(const Node &target, const MapInfo &m, const std::string &bucket) {
+  if (m.is_scalar()) {
+    std::string key = "_key" + std::to_string(tmp_++);
+    body_.line("__u64 " + key + " = " + bucket + ";");
+    return key;
+  }
+  std::string key = temp(make_tuple({m.key, make_int(8, false)}), "_key");
+  zero(key);
+  if (target.args.size() == 1 && !is_memory(m.key))
+    body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
+  else if (target.args.size() == 1)
+    emit_into(*target.args[0], key + ".f0", m.key);
+  else
+    for (size_t i = 0; i < target.args.size(); i++) {
+      const Type &ft = *m.key.fields[i].type;
+      std::string dst = key + ".f0.f" + std::to_string(i);
+      if (is_memory(ft)) emit_into(*target.args[i], dst, ft);
+      else body_.line(dst + " = " + expr(*target.args[i]) + ";");
+    }
+  body_.line(key + ".f1 = " + bucket + ";");
+  return key;
+}
+
+// `@m[k] = tseries(v, interval, n[, agg])`: the per-CPU slot of the current
+// interval (epoch % n) starts over when it holds an older epoch, else
+// combines the value with the one recorded so far in this interval.
+void BpfEmitter::aggregate_tseries(const Node &target, const Node &call) {
+  const MapInfo &m = *prog_.find_map(target.name);
+  uses_tseries_ = true;
+  const Type &t = m.value;
+  auto agg = static_cast<TseriesAgg>(t.agg_args[2]);
+  std::string ct = t.is_signed ? "__s64" : "__u64";
+  body_.open("");
+  body_.line("__s64 _arg = (__s64)(" + expr(*call.args[0]) + ");");
+  body_.line("__u64 _now = bpf_ktime_get_boot_ns() + bt_tai_offset_ns;");
+  body_.line("__u64 _epoch = _now / " + std::to_string(t.agg_args[0]) + "ULL;");
+  std::string key = bucket_key(target, m, "_epoch % " + std::to_string(t.agg_args[1]));
+  body_.line("struct bt_tseries _zero_value = {}, *_value = bt_lookup_or_init(&" + map_symbol(m.name) + ", &" + key +
+             ", &_zero_value);");
+  body_.line("");
+  body_.open("if (_value && _value->epoch != _epoch)");
+  body_.line("_value->epoch = _epoch;");
+  body_.line("_value->value = _arg;");
+  body_.line(std::string("_value->meta = ") + (agg == TseriesAgg::Last ? "_now" : agg == TseriesAgg::Avg ? "1" : "0") +
+             ";");
+  body_.dedent();
+  body_.open("} else if (_value)");
+  switch (agg) {
+    case TseriesAgg::Last:
+      body_.line("_value->value = _arg;");
+      body_.line("_value->meta = _now;");
+      break;
+    case TseriesAgg::Avg:
+      body_.line("_value->value += _arg;");
+      body_.line("_value->meta++;");
+      break;
+    case TseriesAgg::Sum:
+      body_.line("_value->value += _arg;");
+      break;
+    case TseriesAgg::Max:
+    case TseriesAgg::Min:
+      body_.line("if ((" + ct + ")_arg " + (agg == TseriesAgg::Max ? ">" : "<") + " (" + ct + ")_value->value)");
+      body_.line("\t_value->value = _arg;");
+      break;
+  }
+  body_.close();
+  body_.close();
+}
+
 // ------------------------------------------------------------ top level --
 
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
@@ -1551,6 +1612,8 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.close(" scratch SEC(\".maps\");");
     c.line();
   }
+  if (uses_tseries_)
+    c.line("const volatile __u64 bt_tai_offset_ns = 0;  /* CLOCK_TAI - CLOCK_BOOTTIME at start, for tseries */");
   for (int i = 1; i <= prog_.max_positional; i++)
     c.line("const volatile __s64 bt_arg_" + std::to_string(i) + " = 0;");
   c.line("const volatile __u64 bt_num_args = 0;");

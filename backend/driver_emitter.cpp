@@ -181,7 +181,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       args = base + "_args";
       offsets = base + "_offsets";
     }
-    std::string loc = opts.script_name + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
+    const auto &sources = prog.program->sources;  // the script, or the imported file of the call
+    std::string file = f.loc.file > 0 && f.loc.file < (int)sources.size() ? sources[f.loc.file] : opts.script_name;
+    std::string loc = file + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
     format_rows.push_back("\t{" + c_string_literal(f.format) + ", " + std::to_string(f.args.size()) + ", " + args +
                           ", " + offsets + ", " + c_string_literal(loc) + "},");
     format_kinds.push_back(format_kind(f.kind));

@@ -382,10 +382,10 @@ void BpfEmitter::stmt(const Node &n) {
       body_.close();
       return;
     case NodeKind::Unroll: {
+      std::string count = expr(*n.cond);
+      std::string i = "_i" + std::to_string(tmp_++);
       body_.line("#pragma unroll");
-      body_.open("for (int _i" + std::to_string(tmp_) + " = 0; _i" + std::to_string(tmp_) + " < " +
-                 expr(*n.cond) + "; _i" + std::to_string(tmp_) + "++)");
-      tmp_++;
+      body_.open("for (int " + i + " = 0; " + i + " < " + count + "; " + i + "++)");
       block(n.body);
       body_.close();
       return;
@@ -400,9 +400,11 @@ void BpfEmitter::stmt(const Node &n) {
     case NodeKind::ForRange: {
       std::string v = var_name(n.lhs->name);
       declared_vars_.insert(n.lhs->id);
-      body_.open("for (__s64 " + v + " = " + expr(*n.cond) + ", _end" + std::to_string(tmp_) + " = " +
-                 expr(*n.rhs) + "; " + v + " < _end" + std::to_string(tmp_) + "; " + v + "++)");
-      tmp_++;
+      // The bounds first: evaluating them may take temporaries of their own.
+      std::string start = expr(*n.cond), end = expr(*n.rhs);
+      std::string end_var = "_end" + std::to_string(tmp_++);
+      body_.open("for (__s64 " + v + " = " + start + ", " + end_var + " = " + end + "; " + v + " < " + end_var +
+                 "; " + v + "++)");
       loops_.push_back(Loop::C);
       block(n.body);
       loops_.pop_back();

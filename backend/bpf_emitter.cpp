@@ -111,6 +111,7 @@ class BpfEmitter {
   bool h1_emit_into(const Node &n, const std::string &dest);
   std::string task_local(const Node &task);
   void line_directive(const Location &loc);
+  const std::string &source_name(const Location &loc) const;
   void for_map(const Node &n);
   std::string aggregate_value(const MapInfo &m, const std::string &key_ptr);
   std::string scalar_var(const Node &var) const;
@@ -189,6 +190,10 @@ class BpfEmitter {
   void emit_function(const FunctionInfo &fi);
   std::string fn_signature(const FunctionInfo &fi);
   std::string fn_call(const Node &n);
+  // --- h5: tseries ---
+  bool uses_tseries_ = false;
+  void aggregate_tseries(const Node &target, const Node &call);
+  std::string bucket_key(const Node &target, const MapInfo &m, const std::string &bucket);
 };
 
 // ------------------------------------------------------------ utilities --
@@ -257,7 +262,13 @@ std::string BpfEmitter::temp(const Type &t, const std::string &prefix) {
 
 void BpfEmitter::line_directive(const Location &loc) {
   if (loc.valid())
-    body_.raw("#line " + std::to_string(loc.line) + " " + c_string_literal(opts_.script_name) + "\n");
+    body_.raw("#line " + std::to_string(loc.line) + " " + c_string_literal(source_name(loc)) + "\n");
+}
+
+// The script, or the imported file `loc` is in.
+const std::string &BpfEmitter::source_name(const Location &loc) const {
+  const auto &sources = prog_.program->sources;
+  return loc.file > 0 && loc.file < (int)sources.size() ? sources[loc.file] : opts_.script_name;
 }
 
 // ------------------------------------------------------------------ maps --
@@ -268,7 +279,8 @@ void BpfEmitter::emit_maps(CWriter &w) {
                        : m.bpf_type == "percpu_hash"     ? "BPF_MAP_TYPE_PERCPU_HASH"
                        : m.bpf_type == "lru_hash"        ? "BPF_MAP_TYPE_LRU_HASH"
                                                          : "BPF_MAP_TYPE_LRU_PERCPU_HASH";
-    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist ||
+                    m.value.kind == TypeKind::Tseries;
     std::string key;
     if (bucketed) {
       key = m.is_scalar() ? "__u64" : types_.name(make_tuple({m.key, make_int(8, false)}));
@@ -398,10 +410,10 @@ void BpfEmitter::stmt(const Node &n) {
       body_.close();
       return;
     case NodeKind::Unroll: {
+      std::string count = expr(*n.cond);
+      std::string i = "_i" + std::to_string(tmp_++);
       body_.line("#pragma unroll");
-      body_.open("for (int _i" + std::to_string(tmp_) + " = 0; _i" + std::to_string(tmp_) + " < " +
-                 expr(*n.cond) + "; _i" + std::to_string(tmp_) + "++)");
-      tmp_++;
+      body_.open("for (int " + i + " = 0; " + i + " < " + count + "; " + i + "++)");
       block(n.body);
       body_.close();
       return;
@@ -416,9 +428,11 @@ void BpfEmitter::stmt(const Node &n) {
     case NodeKind::ForRange: {
       std::string v = var_name(n.lhs->name);
       declared_vars_.insert(n.lhs->id);
-      body_.open("for (__s64 " + v + " = " + expr(*n.cond) + ", _end" + std::to_string(tmp_) + " = " +
-                 expr(*n.rhs) + "; " + v + " < _end" + std::to_string(tmp_) + "; " + v + "++)");
-      tmp_++;
+      // The bounds first: evaluating them may take temporaries of their own.
+      std::string start = expr(*n.cond), end = expr(*n.rhs);
+      std::string end_var = "_end" + std::to_string(tmp_++);
+      body_.open("for (__s64 " + v + " = " + start + ", " + end_var + " = " + end + "; " + v + " < " + end_var +
+                 "; " + v + "++)");
       loops_.push_back(Loop::C);
       block(n.body);
       loops_.pop_back();
@@ -519,6 +533,7 @@ void BpfEmitter::map_assign(const Node &n) {
 // count/sum/min/max/avg/stats/hist/lhist: update the per-CPU value in place.
 void BpfEmitter::aggregate(const Node &target, const Node &call) {
   const MapInfo &m = *prog_.find_map(target.name);
+  if (m.value.kind == TypeKind::Tseries) return aggregate_tseries(target, call);  // h5
   const std::string map = "&" + map_symbol(m.name);
   body_.open("");
   std::string arg = call.args.empty() ? "" : "(__s64)(" + expr(*call.args[0]) + ")";
@@ -529,26 +544,7 @@ void BpfEmitter::aggregate(const Node &target, const Node &call) {
             ? "bt2bin_hist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ")"
             : "bt2bin_lhist_index(" + arg + ", " + std::to_string(m.value.agg_args[0]) + ", " +
                   std::to_string(m.value.agg_args[1]) + ", " + std::to_string(m.value.agg_args[2]) + ")";
-    if (m.is_scalar()) {
-      key = "_key";
-      body_.line("__u64 _key = " + bucket + ";");
-    } else {
-      Type kt = make_tuple({m.key, make_int(8, false)});
-      key = temp(kt, "_key");
-      zero(key);
-      if (target.args.size() == 1 && !is_memory(m.key))
-        body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
-      else if (target.args.size() == 1)
-        emit_into(*target.args[0], key + ".f0", m.key);
-      else
-        for (size_t i = 0; i < target.args.size(); i++) {
-          const Type &ft = *m.key.fields[i].type;
-          std::string dst = key + ".f0.f" + std::to_string(i);
-          if (is_memory(ft)) emit_into(*target.args[i], dst, ft);
-          else body_.line(dst + " = " + expr(*target.args[i]) + ";");
-        }
-      body_.line(key + ".f1 = " + bucket + ";");
-    }
+    key = bucket_key(target, m, bucket);
     body_.line("__s64 _zero_count = 0, *_count = bt_lookup_or_init(" + map + ", &" + key + ", &_zero_count);");
     body_.line("");
     body_.line("if (_count)");
@@ -598,7 +594,7 @@ std::string BpfEmitter::division(const std::string &op, bool is_signed, const st
                                  const Location &loc) {
   int site = static_cast<int>(error_sites.size());
   // The tool runs far from the build tree: name the script by its file name.
-  std::string script = opts_.script_name.substr(opts_.script_name.find_last_of('/') + 1);
+  std::string script = source_name(loc).substr(source_name(loc).find_last_of('/') + 1);
   error_sites.push_back(script + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col));
   return std::string("bt_") + (is_signed ? "s" : "u") + (op == "/" ? "div" : "mod") + "(ctx, " + a + ", " + b + ", " +
          std::to_string(site) + ")";
@@ -1165,6 +1161,7 @@ std::string BpfEmitter::map_read(const Node &n) {
     case TypeKind::Stats:
     case TypeKind::Hist:
     case TypeKind::Lhist:
+    case TypeKind::Tseries:
       unsupported(n.loc, "reading a " + m.value.to_string() + " map value inside a probe");
     default:
       break;
@@ -1834,6 +1831,79 @@ bool BpfEmitter::h1_emit_into(const Node &n, const std::string &dest) {
   return false;
 }
 
+// -------------------------------------------------------- h5: tseries --
+
+// The key of a bucketed map (hist, lhist, tseries): the user key followed
+// by `bucket`. Returns its lvalue.
+std::string BpfEmitter::bucket_key(const Node &target, const MapInfo &m, const std::string &bucket) {
+  if (m.is_scalar()) {
+    std::string key = "_key" + std::to_string(tmp_++);
+    body_.line("__u64 " + key + " = " + bucket + ";");
+    return key;
+  }
+  std::string key = temp(make_tuple({m.key, make_int(8, false)}), "_key");
+  zero(key);
+  if (target.args.size() == 1 && !is_memory(m.key))
+    body_.line(key + ".f0 = " + expr(*target.args[0]) + ";");
+  else if (target.args.size() == 1)
+    emit_into(*target.args[0], key + ".f0", m.key);
+  else
+    for (size_t i = 0; i < target.args.size(); i++) {
+      const Type &ft = *m.key.fields[i].type;
+      std::string dst = key + ".f0.f" + std::to_string(i);
+      if (is_memory(ft)) emit_into(*target.args[i], dst, ft);
+      else body_.line(dst + " = " + expr(*target.args[i]) + ";");
+    }
+  body_.line(key + ".f1 = " + bucket + ";");
+  return key;
+}
+
+// `@m[k] = tseries(v, interval, n[, agg])`: the per-CPU slot of the current
+// interval (epoch % n) starts over when it holds an older epoch, else
+// combines the value with the one recorded so far in this interval.
+void BpfEmitter::aggregate_tseries(const Node &target, const Node &call) {
+  const MapInfo &m = *prog_.find_map(target.name);
+  uses_tseries_ = true;
+  const Type &t = m.value;
+  auto agg = static_cast<TseriesAgg>(t.agg_args[2]);
+  std::string ct = t.is_signed ? "__s64" : "__u64";
+  body_.open("");
+  body_.line("__s64 _arg = (__s64)(" + expr(*call.args[0]) + ");");
+  body_.line("__u64 _now = bpf_ktime_get_boot_ns() + bt_tai_offset_ns;");
+  body_.line("__u64 _epoch = _now / " + std::to_string(t.agg_args[0]) + "ULL;");
+  std::string key = bucket_key(target, m, "_epoch % " + std::to_string(t.agg_args[1]));
+  body_.line("struct bt_tseries _zero_value = {}, *_value = bt_lookup_or_init(&" + map_symbol(m.name) + ", &" + key +
+             ", &_zero_value);");
+  body_.line("");
+  body_.open("if (_value && _value->epoch != _epoch)");
+  body_.line("_value->epoch = _epoch;");
+  body_.line("_value->value = _arg;");
+  body_.line(std::string("_value->meta = ") + (agg == TseriesAgg::Last ? "_now" : agg == TseriesAgg::Avg ? "1" : "0") +
+             ";");
+  body_.dedent();
+  body_.open("} else if (_value)");
+  switch (agg) {
+    case TseriesAgg::Last:
+      body_.line("_value->value = _arg;");
+      body_.line("_value->meta = _now;");
+      break;
+    case TseriesAgg::Avg:
+      body_.line("_value->value += _arg;");
+      body_.line("_value->meta++;");
+      break;
+    case TseriesAgg::Sum:
+      body_.line("_value->value += _arg;");
+      break;
+    case TseriesAgg::Max:
+    case TseriesAgg::Min:
+      body_.line("if ((" + ct + ")_arg " + (agg == TseriesAgg::Max ? ">" : "<") + " (" + ct + ")_value->value)");
+      body_.line("\t_value->value = _arg;");
+      break;
+  }
+  body_.close();
+  body_.close();
+}
+
 // ------------------------------------------------------------ top level --
 
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
@@ -1917,6 +1987,8 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.close(" scratch SEC(\".maps\");");
     c.line();
   }
+  if (uses_tseries_)
+    c.line("const volatile __u64 bt_tai_offset_ns = 0;  /* CLOCK_TAI - CLOCK_BOOTTIME at start, for tseries */");
   for (int i = 1; i <= prog_.max_positional; i++)
     c.line("const volatile __s64 bt_arg_" + std::to_string(i) + " = 0;");
   c.line("const volatile __u64 bt_num_args = 0;");

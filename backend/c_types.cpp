@@ -63,6 +63,8 @@ std::string CTypes::name(const Type &t) {
     case TypeKind::Avg:
     case TypeKind::Stats:
       return "struct bt_avg";
+    case TypeKind::Tseries:
+      return "struct bt_tseries";
     case TypeKind::Ustack:
       return "struct bt_ustack";
     case TypeKind::Usym:

@@ -1,6 +1,7 @@
 // The driver emitter (see driver_emitter.h).
 #include "backend/driver_emitter.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -47,6 +48,7 @@ const char *agg_kind(const Type &t) {
     case TypeKind::Stats: return "Stats";
     case TypeKind::Hist: return "Hist";
     case TypeKind::Lhist: return "Lhist";
+    case TypeKind::Tseries: return "Tseries";
     default: return "None";
   }
 }
@@ -163,7 +165,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   // ---- maps ----
   std::vector<std::string> map_rows;
   for (const auto &m : prog.maps) {
-    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
+    bool tseries = m.value.kind == TypeKind::Tseries;
+    bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist || tseries;
     std::string key_desc = m.is_scalar() ? "nullptr" : "&" + descs.desc(m.key);
     std::string value_desc = m.value.is_aggregation() ? "nullptr" : "&" + descs.desc(m.value);
     std::string key_size;
@@ -174,13 +177,19 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                                  ? "sizeof(struct bt_minmax)"
                                  : m.value.kind == TypeKind::Avg || m.value.kind == TypeKind::Stats
                                        ? "sizeof(struct bt_avg)"
-                                       : m.value.is_aggregation() ? "8" : std::to_string(m.value.size);
+                                       : tseries                  ? "sizeof(struct bt_tseries)"
+                                       : m.value.is_aggregation() ? "8"
+                                                                  : std::to_string(m.value.size);
     std::string row = "\t{" + c_string_literal(m.name) + ", " + c_string_literal(map_symbol(m.name)) +
                       ", AggKind::" + agg_kind(m.value) + ", " + key_desc + ", " + value_desc + ", " + key_size +
                       ", " + value_size + ", " + (m.is_percpu() ? "true" : "false") + ", " +
                       (m.value.is_signed ? "true" : "false") + ", " + std::to_string(m.value.agg_args[0]) + ", " +
                       std::to_string(m.value.agg_args[0]) + ", " + std::to_string(m.value.agg_args[1]) + ", " +
-                      std::to_string(m.value.agg_args[2]) + "},";
+                      std::to_string(m.value.agg_args[2]) +
+                      (tseries ? ", " + std::to_string(m.value.agg_args[0]) + ", " +
+                                     std::to_string(m.value.agg_args[1]) + ", " + std::to_string(m.value.agg_args[2])
+                               : "") +
+                      "},";
     map_rows.push_back(row);
   }
 
@@ -201,9 +210,13 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       args = base + "_args";
       offsets = base + "_offsets";
     }
-    // The tool runs far from the build tree: name the script by its file name.
-    std::string script = opts.script_name.substr(opts.script_name.find_last_of('/') + 1);
-    std::string loc = script + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
+    // The tool runs far from the build tree: name the script by its file
+    // name, an imported file as the import named it.
+    const auto &sources = prog.program->sources;
+    std::string file = f.loc.file > 0 && f.loc.file < (int)sources.size()
+                           ? sources[f.loc.file]
+                           : opts.script_name.substr(opts.script_name.find_last_of('/') + 1);
+    std::string loc = file + ":" + std::to_string(f.loc.line) + ":" + std::to_string(f.loc.col);
     format_rows.push_back("\t{" + c_string_literal(f.format) + ", " + std::to_string(f.args.size()) + ", " + args +
                           ", " + offsets + ", " + c_string_literal(loc) + "},");
     format_kinds.push_back(format_kind(f.kind));
@@ -259,6 +272,9 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("#include \"tool.h\"");
   w.line("#include \"tool.skel.h\"");
   w.line("#include \"runtime-template/tool_runtime.h\"");
+  bool uses_tseries = std::any_of(prog.maps.begin(), prog.maps.end(),
+                                  [](const MapInfo &m) { return m.value.kind == TypeKind::Tseries; });
+  if (uses_tseries) w.line("#include \"runtime-template/tseries_format.h\"");
   w.line();
   w.line("using namespace bt2bin::rt;");
   w.line();
@@ -349,6 +365,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line();
   w.line("\t\tskel->rodata->bt_start_ns = args.start_boot_ns;");
   w.line("\t\tskel->rodata->bt_ncpus = args.ncpus;");
+  if (uses_tseries) w.line("\t\tskel->rodata->bt_tai_offset_ns = tai_minus_boot_ns();");
   w.line("\t\tskel->rodata->bt_child_pid = args.child_pid;");
   w.line("\t\tskel->rodata->bt_filter_pid = args.filter_pid;");
   w.line("\t\tskel->rodata->bt_pidns_dev = args.pidns_dev;");

@@ -19,6 +19,7 @@
 #include "frontend/ast_printer.h"
 #include "frontend/diagnostics.h"
 #include "frontend/parser.h"
+#include "frontend/passes/import_resolver.h"
 #include "frontend/passes/macro_expander.h"
 #include "frontend/passes/semantic_analyser.h"
 #include "runtime-template/probe_catalog.h"
@@ -202,6 +203,14 @@ int compile(const CliOptions &o) {
     diags.print(std::cerr);
     bt2bin::print_ast(*program, std::cout);
     return 0;
+  }
+  bt2bin::ImportedSources imported;
+  std::string script_dir;  // imports are relative to the script's directory
+  if (auto slash = o.script_file.find_last_of('/'); !o.have_program && slash != std::string::npos)
+    script_dir = slash == 0 ? "/" : o.script_file.substr(0, slash);
+  if (!bt2bin::resolve_imports(*program, diags, script_dir, imported)) {
+    diags.print(std::cerr);
+    return 1;
   }
   if (!bt2bin::expand_macros(*program, diags)) {
     diags.print(std::cerr);

@@ -186,6 +186,7 @@ struct CDefinition {
 
 struct Program {
   std::string filename;
+  std::vector<std::string> sources;  // file name of each Location::file (0: the script, then imports)
   std::vector<CDefinition> c_definitions;
   std::vector<ConfigItem> config;
   std::vector<Import> imports;

@@ -15,6 +15,15 @@ Diagnostic &Diagnostics::warning(const Location &loc, std::string message) {
   return diags_.back();
 }
 
+int Diagnostics::add_source(const SourceFile &source) {
+  sources_.push_back(&source);
+  return static_cast<int>(sources_.size()) - 1;
+}
+
+const SourceFile &Diagnostics::source_of(const Location &loc) const {
+  return loc.file > 0 && loc.file < (int)sources_.size() ? *sources_[loc.file] : source_;
+}
+
 bool Diagnostics::has_errors() const {
   return std::any_of(diags_.begin(), diags_.end(),
                      [](const Diagnostic &d) { return d.severity == Severity::Error; });
@@ -53,11 +62,12 @@ static std::string underline(const std::string &line, const Location &loc) {
 
 void Diagnostics::print_one(std::ostream &out, const Diagnostic &d) const {
   const char *sev = d.severity == Severity::Error ? "error" : "warning";
-  out << source_.name();
-  if (d.loc.valid()) out << ':' << d.loc.line << ':' << display_column(source_.line(d.loc.line), d.loc.col);
+  const SourceFile &source = source_of(d.loc);
+  out << source.name();
+  if (d.loc.valid()) out << ':' << d.loc.line << ':' << display_column(source.line(d.loc.line), d.loc.col);
   out << ": " << sev << ": " << d.message << '\n';
   if (d.loc.valid()) {
-    std::string line = source_.line(d.loc.line);
+    std::string line = source.line(d.loc.line);
     out << line << '\n' << underline(line, d.loc) << '\n';
   }
   for (const auto &h : d.hints) out << "note: " << h << '\n';

@@ -25,7 +25,11 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  explicit Diagnostics(const SourceFile &source) : source_(source) {}
+  explicit Diagnostics(const SourceFile &source) : source_(source), sources_{&source} {}
+
+  // Registers an imported file; locations in it carry the returned index.
+  int add_source(const SourceFile &source);
+  const SourceFile &source_of(const Location &loc) const;
 
   Diagnostic &error(const Location &loc, std::string message);
   Diagnostic &warning(const Location &loc, std::string message);
@@ -40,6 +44,7 @@ class Diagnostics {
 
  private:
   const SourceFile &source_;
+  std::vector<const SourceFile *> sources_;
   std::vector<Diagnostic> diags_;
   mutable size_t printed_ = 0;
 };

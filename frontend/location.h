@@ -15,6 +15,7 @@ struct Location {
   int col = 0;
   int end_line = 0;
   int end_col = 0;  // exclusive
+  int file = 0;     // index of the SourceFile in Diagnostics (0: the script, then imports)
 
   bool valid() const { return line > 0; }
   // The smallest range covering both.

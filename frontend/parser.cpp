@@ -67,7 +67,7 @@ struct ErrorList {
 
 class SourceMap {
  public:
-  explicit SourceMap(const std::string &text) : text_(text) {
+  SourceMap(const std::string &text, int file) : text_(text), file_(file) {
     line_starts_.push_back(0);
     for (size_t i = 0; i < text.size(); i++)
       if (text[i] == '\n') line_starts_.push_back(i + 1);
@@ -116,6 +116,7 @@ class SourceMap {
   // [begin, end) in bytes; an empty range becomes one column wide.
   Location range(size_t begin, size_t end) const {
     Location l;
+    l.file = file_;
     line_col(begin, l.line, l.col);
     if (end <= begin) {
       l.end_line = l.line;
@@ -155,6 +156,7 @@ class SourceMap {
   }
 
   const std::string &text_;
+  int file_ = 0;
   std::string sanitized_;
   std::vector<size_t> line_starts_;
   std::vector<size_t> cp_bytes_;
@@ -1653,8 +1655,8 @@ class ASTBuilder {
 
 }  // namespace
 
-std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags) {
-  SourceMap map(source.text());
+std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags, int file) {
+  SourceMap map(source.text(), file);
   ErrorList errors;
   SyntaxErrors syntax(map, errors);
   FallbackListener listener(syntax);
@@ -1702,6 +1704,7 @@ std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &di
     return a.loc.line != b.loc.line ? a.loc.line < b.loc.line : a.loc.col < b.loc.col;
   });
   for (auto &e : errors.errors) {
+    e.loc.file = file;
     Diagnostic &d = diags.error(e.loc, e.message);
     d.hints = e.hints;
   }

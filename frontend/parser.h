@@ -16,6 +16,7 @@ namespace bt2bin {
 
 // Returns the program, or nullptr when there were syntax errors (all of
 // them reported to `diags`).
-std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags);
+// `file` is the source's index in `diags` (see Diagnostics::add_source).
+std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags, int file = 0);
 
 }  // namespace bt2bin

@@ -127,6 +127,7 @@ std::string Type::to_string() const {
     case TypeKind::Stats: return "stats_t";
     case TypeKind::Hist: return "hist_t";
     case TypeKind::Lhist: return "lhist_t";
+    case TypeKind::Tseries: return "tseries_t";
   }
   return "?";
 }

@@ -38,7 +38,11 @@ enum class TypeKind {
   StrError,   // strerror()
   // Aggregation values (only in maps).
   Count, Sum, Min, Max, Avg, Stats, Hist, Lhist,
+  Tseries,    // agg_args: interval ns, number of intervals, TseriesAgg
 };
+
+// How tseries() combines the values recorded in one interval.
+enum class TseriesAgg { Last = 0, Avg = 1, Max = 2, Min = 3, Sum = 4 };
 
 struct Type;
 
@@ -58,7 +62,7 @@ struct Type {
   std::shared_ptr<Type> elem;
   uint64_t count = 0;        // Array elements
   std::vector<Field> fields; // Tuple/Record/Struct
-  // Aggregation parameters: hist k; lhist min/max/step.
+  // Aggregation parameters: hist k; lhist min/max/step; tseries interval/count/agg.
   int64_t agg_args[3] = {0, 0, 0};
 
   bool is(TypeKind k) const { return kind == k; }

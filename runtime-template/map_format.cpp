@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "runtime-template/tseries_format.h"
 #include "runtime-template/value_format.h"
 
 namespace bt2bin::rt {
@@ -511,6 +512,7 @@ void append_hist_json(std::string &out, const Histogram &h) {
 void print_map_text(std::string &out, const MapDesc &map,
                     const std::vector<RawMapEntry> &entries,
                     const FormatContext &ctx, uint32_t top, uint64_t div) {
+  if (map.agg == AggKind::Tseries) return print_tseries_text(out, map, entries, ctx);  // no top/div
   std::vector<Item> items = collect(map, entries, top);
   bool hist = map.agg == AggKind::Hist || map.agg == AggKind::Lhist;
   bool scalar = map.key == nullptr;
@@ -541,6 +543,7 @@ void print_map_text(std::string &out, const MapDesc &map,
 void print_map_json(std::string &out, const MapDesc &map,
                     const std::vector<RawMapEntry> &entries,
                     const FormatContext &ctx, uint32_t top, uint64_t div) {
+  if (map.agg == AggKind::Tseries) return print_tseries_json(out, map, entries, ctx);
   std::vector<Item> items = collect(map, entries, top);
   if (items.empty()) return;
   bool hist = map.agg == AggKind::Hist || map.agg == AggKind::Lhist;

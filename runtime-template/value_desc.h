@@ -69,7 +69,11 @@ enum class AggKind : uint8_t {
   Stats,  // { s64 total; u64 count; } per CPU
   Hist,   // key suffixed by u64 bucket; s64 count per CPU
   Lhist,  // key suffixed by u64 bucket; s64 count per CPU
+  Tseries,  // key suffixed by u64 epoch % intervals; struct bt_tseries per CPU
 };
+
+// tseries() aggregation of the values in one interval (frontend TseriesAgg).
+enum class TseriesAggKind : int32_t { Last = 0, Avg = 1, Max = 2, Min = 3, Sum = 4 };
 
 struct MapDesc {
   const char *name;          // "@x", "@" for the anonymous map
@@ -83,6 +87,9 @@ struct MapDesc {
   bool value_is_signed;      // for Count/Sum/Min/Max sort and print
   int64_t hist_k;            // hist(n, k)
   int64_t lhist_min, lhist_max, lhist_step;
+  int64_t tseries_interval_ns = 0;  // tseries(n, interval, intervals[, agg])
+  int64_t tseries_intervals = 0;
+  int32_t tseries_agg = 0;          // TseriesAggKind
 };
 
 // One printf/errorf/warnf/system/cat call site: the format string and the

@@ -16,6 +16,15 @@ struct bt_avg {
 	__u64 count;
 };
 
+/* tseries() per CPU and interval: the interval (epoch) the value belongs to,
+ * the value, and `meta`: the time of the last update (no aggregation) or the
+ * number of values (avg). Epoch 0 marks a slot never written. */
+struct bt_tseries {
+	__s64 value;
+	__s64 meta;
+	__u64 epoch;
+};
+
 struct bt_ustack {
 	__s64 stack_id;
 	__u32 pid;

@@ -193,6 +193,11 @@ class Analyser {
     return r;
   }
   int register_format(const Node &n, FormatKind kind, const std::string &format, const std::vector<Type> &args);
+
+  // --- h5: tseries ---
+  std::string unstable_tseries_ = "warn";
+  bool warned_tseries_ = false;
+  void check_tseries_assign(Node &n, MapInfo &m);
 };
 
 // ---------------------------------------------------------------- config --
@@ -226,6 +231,10 @@ void Analyser::read_config() {
       if (is_int) config_.print_maps_on_exit = v->ival != 0;
       else if (v && v->kind == NodeKind::Bool) config_.print_maps_on_exit = v->ival != 0;
       else error(item.loc, "config 'print_maps_on_exit' needs true or false");
+    } else if (key == "unstable_tseries") {  // h5: enable, warn or error
+      if (s != "enable" && s != "warn" && s != "error" && !(is_int && v->ival <= 1))
+        error(item.loc, "config 'unstable_tseries' must be enable, warn or error");
+      unstable_tseries_ = is_int ? (v->ival ? "enable" : "error") : s;
     } else if (key == "cpp_demangle" || key == "lazy_symbolication" || key == "show_debug_info" ||
                key == "use_blazesym" || key == "cache_user_symbols" ||
                key.rfind("unstable_", 0) == 0) {
@@ -704,6 +713,7 @@ void Analyser::check_map_assign(Node &n) {
   check_map_key(target);
   MapInfo &m = map_info(target.name, target.loc);
   Node &rhs = *n.rhs;
+  if (rhs.kind == NodeKind::Call && rhs.name == "tseries") return check_tseries_assign(n, m);  // h5
   if (rhs.kind == NodeKind::Call && kAggregations.count(rhs.name)) {
     if (n.op != "=") {
       error(n.loc, rhs.name + "() can only be assigned with '='");
@@ -1832,6 +1842,12 @@ void Analyser::check_call(Node &n) {
     n.type = make_void();
     return;
   }
+  // --- h5: tseries() outside a map assignment ---
+  if (f == "tseries") {
+    error(n.loc, "tseries() must be assigned to a map, e.g. @x = tseries(value, 1s, 10)");
+    n.type = make_int(8, true);  // no second error about the missing value
+    return;
+  }
   // --- h5: calls of script functions (fn) ---
   if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
   // --- h1: builtins with arguments, string and compile-time helpers ---
@@ -2394,6 +2410,59 @@ void Analyser::check_no_recursion() {
   }
 }
 
+// -------------------------------------------------------- h5: tseries --
+// `@m[k] = tseries(value, interval, count[, "avg|max|min|sum"])`: the last
+// `count` intervals of `interval` nanoseconds (a literal, usually with a
+// unit: 100ms, 1s), each holding the last value recorded in it or the
+// aggregate of its values.
+void Analyser::check_tseries_assign(Node &n, MapInfo &m) {
+  Node &call = *n.rhs;
+  call.type = make_void();
+  if (n.op != "=") return error(n.loc, "tseries() can only be assigned with '='");
+  size_t got = call.args.size();
+  if (got < 3 || got > 4)
+    return error(call.loc, "tseries() takes 3 or 4 arguments (value, interval, number of intervals[, aggregation]), not " +
+                               std::to_string(got));
+  if (unstable_tseries_ == "error")
+    return error(call.loc, "tseries feature is not enabled by default. To enable this unstable feature, set the "
+                           "config flag to enable. unstable_tseries=enable");
+  if (unstable_tseries_ == "warn" && !warned_tseries_) {
+    warned_tseries_ = final_walk_;
+    warning(call.loc, "tseries() is an unstable feature: set config 'unstable_tseries = enable' to silence this warning");
+  }
+  Node &value = *call.args[0];
+  check_expr(value);
+  if (!value.type.is_integer() && value.type.kind != TypeKind::Bool && !value.type.is_none())
+    error(value.loc, "tseries() records integers, not '" + value.type.to_string() + "'");
+  Type ts = make_simple(TypeKind::Tseries, sizeof(int64_t) * 3);
+  ts.is_signed = value.type.is_signed;
+  for (size_t i = 1; i <= 2; i++) {
+    Node &a = *call.args[i];
+    if (a.kind != NodeKind::Integer || a.ival == 0) {
+      error(a.loc, i == 1 ? "tseries() interval must be a positive integer literal, e.g. 100ms or 1s"
+                          : "tseries() number of intervals must be a positive integer literal");
+      continue;
+    }
+    ts.agg_args[i - 1] = static_cast<int64_t>(a.ival);
+  }
+  if (ts.agg_args[1] > 1000000) error(call.args[2]->loc, "tseries() can keep at most 1000000 intervals");
+  if (got == 4) {
+    static const std::map<std::string, TseriesAgg> aggs = {
+        {"avg", TseriesAgg::Avg}, {"max", TseriesAgg::Max}, {"min", TseriesAgg::Min}, {"sum", TseriesAgg::Sum}};
+    Node &a = *call.args[3];
+    auto it = a.kind == NodeKind::String ? aggs.find(a.str) : aggs.end();
+    if (it == aggs.end()) error(a.loc, "tseries() aggregation must be \"avg\", \"max\", \"min\" or \"sum\"");
+    else ts.agg_args[2] = static_cast<int64_t>(it->second);
+  }
+  if (!m.value.is_none() && m.value.kind == TypeKind::Tseries &&
+      !std::equal(std::begin(m.value.agg_args), std::end(m.value.agg_args), std::begin(ts.agg_args)))
+    return error(n.loc, "map " + m.name + " is given a tseries() with different parameters");
+  call.type = ts;
+  set_map_value(m, ts, n.loc);
+  n.lhs->type = m.value;
+  n.lhs->id = 0;
+}
+
 // ------------------------------------------------------------------- run --
 
 std::unique_ptr<CheckedProgram> Analyser::run() {
@@ -2443,6 +2512,8 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     if (m.bpf_type.empty()) m.bpf_type = m.value.is_aggregation() ? "percpu_hash" : "hash";
     bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
     if (m.max_entries == 0) m.max_entries = m.is_scalar() && !bucketed ? 1 : config_.max_map_keys;
+    if (m.value.kind == TypeKind::Tseries)  // h5: one entry per key and interval
+      m.max_entries = (m.is_scalar() ? 1 : m.max_entries) * static_cast<uint64_t>(m.value.agg_args[1]);
     out->map_ids[name] = m.id;
     out->maps.push_back(m);
   }

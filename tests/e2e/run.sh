@@ -55,7 +55,7 @@ while IFS= read -r -d '' f; do
   name=${rel%.bt}
   if [[ -n $pattern && ! $name =~ $pattern ]]; then continue; fi
   cases+=("$name")
-done < <(find "$here/cases" -name '*.bt' -print0 | sort -z)
+done < <(find "$here/cases" -name '*.bt' -not -path '*/imports/*' -print0 | sort -z)
 ((${#cases[@]})) || fail_early "no case matches '${pattern}'"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt2bin-e2e.XXXXXX")

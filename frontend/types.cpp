@@ -61,6 +61,9 @@ uint32_t type_alignment(const Type &t) {
       return 4;
     case TypeKind::Array:
       return t.elem ? type_alignment(*t.elem) : 1;
+    case TypeKind::Struct:
+      if (t.fields.empty()) return 8;
+      [[fallthrough]];
     case TypeKind::Tuple:
     case TypeKind::Record: {
       uint32_t a = 1;
@@ -129,6 +132,14 @@ std::string Type::to_string() const {
     case TypeKind::Lhist: return "lhist_t";
   }
   return "?";
+}
+
+std::string Type::shape() const {
+  if (fields.empty() && !(elem && kind == TypeKind::Array)) return to_string();
+  std::string s = kind == TypeKind::Struct ? name + "{" : kind == TypeKind::Array ? "array[" : to_string() + "{";
+  if (kind == TypeKind::Array) return s + std::to_string(count) + "]" + elem->shape();
+  for (const auto &f : fields) s += f.name + ":" + f.type->shape() + ";";
+  return s + "}";
 }
 
 bool Type::operator==(const Type &o) const {

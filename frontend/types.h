@@ -46,6 +46,7 @@ struct Field {
   std::string name;
   std::shared_ptr<Type> type;
   uint32_t offset = 0;
+  bool bitfield = false;     // struct values: read from a C bitfield
 };
 
 struct Type {
@@ -65,7 +66,13 @@ struct Type {
   bool is_integer() const { return kind == TypeKind::Int || kind == TypeKind::Enum; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
   bool is_none() const { return kind == TypeKind::None; }
+  // A whole struct/union held as a value (print(*p), $s = *p, map values):
+  // its fields laid out by bt2bin, each read from the kernel one by one.
+  bool is_struct_value() const { return kind == TypeKind::Struct && !fields.empty(); }
   std::string to_string() const;
+  // to_string() plus the fields of struct values: tells apart two layouts
+  // with the same name (the `args` of two probes).
+  std::string shape() const;
   bool operator==(const Type &o) const;
   bool operator!=(const Type &o) const { return !(*this == o); }
 };

@@ -88,6 +88,10 @@ class Analyser {
   void check_loop_body(Node &n, const Type *loop_var);
   void check_map_assign(Node &n);
   bool check_aggregate_copy(Node &n, MapInfo &target);
+  Type value_type(const Type &t);
+  Type expand_structs(const Type &t, int depth = 0);
+  Type struct_value(const Type &t, int depth);
+  Type args_value();
   void check_expr(Node &n);
   void check_call(Node &n);
   void check_binary(Node &n);
@@ -330,7 +334,7 @@ ScratchVar *Analyser::find_var(const std::string &name) {
 
 ScratchVar &Analyser::define_var(const std::string &name, const Type &type, const Location &loc) {
   int slot = static_cast<int>(probe_info_->vars.size());
-  probe_info_->vars.push_back({name, storage_type(type), slot});
+  probe_info_->vars.push_back({name, value_type(type), slot});
   scopes_.back()[name] = slot;
   return probe_info_->vars.back();
 }
@@ -642,7 +646,7 @@ void Analyser::check_assign(Node &n) {
   } else if (!v) {
     v = &define_var(target.name, value, target.loc);
   } else {
-    Type merged = unify(v->type, storage_type(value), n.rhs->loc, "variable " + target.name);
+    Type merged = unify(v->type, value_type(value), n.rhs->loc, "variable " + target.name);
     v->type = merged;
   }
   target.type = v->type;
@@ -718,7 +722,7 @@ void Analyser::check_map_assign(Node &n) {
                          rhs.type.to_string() + "'");
     if (m.value.is_none()) set_map_value(m, make_int(8, true), n.loc);
   } else {
-    set_map_value(m, storage_type(rhs.type), rhs.loc);
+    set_map_value(m, value_type(rhs.type), rhs.loc);
   }
   target.type = m.value;
 }
@@ -947,7 +951,7 @@ void Analyser::check_expr(Node &n) {
       for (auto &e : n.args) {
         check_expr(*e);
         if (e->type.kind == TypeKind::Void) error(e->loc, "this expression has no value");
-        elems.push_back(storage_type(e->type));
+        elems.push_back(value_type(e->type));
       }
       n.type = make_tuple(elems);
       break;
@@ -956,7 +960,7 @@ void Analyser::check_expr(Node &n) {
       std::vector<Type> elems;
       for (auto &e : n.args) {
         check_expr(*e);
-        elems.push_back(storage_type(e->type));
+        elems.push_back(value_type(e->type));
       }
       n.type = make_record(n.names, elems);
       break;
@@ -1153,6 +1157,13 @@ void Analyser::check_field(Node &n) {
     n.type = make_int(8, true);
     return;
   }
+  if (t.is_struct_value()) {
+    for (auto &f : t.fields)
+      if (f.name == n.name) {
+        n.type = *f.type;
+        return;
+      }
+  }
   if (t.kind == TypeKind::Pointer && t.elem) t = *t.elem;
   if (t.kind != TypeKind::Struct) {
     error(n.loc, "field access needs a struct, a record or a pointer to a struct, not '" +
@@ -1212,6 +1223,60 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     t = arr;
   }
   return t;
+}
+
+// --------------------------------------------------------- struct values --
+
+// The type a value has once stored, with struct/union values given their
+// fields (print(*p), $s = *p, @m[k] = *p, print(args)).
+Type Analyser::value_type(const Type &t) { return expand_structs(storage_type(t)); }
+
+Type Analyser::expand_structs(const Type &t, int depth) {
+  if (t.kind == TypeKind::Struct && !t.is_struct_value())
+    return t.name == "args" ? args_value() : struct_value(t, depth);
+  if ((t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) && depth < 16) {
+    std::vector<Type> elems;
+    std::vector<std::string> names;
+    for (const auto &f : t.fields) {
+      elems.push_back(expand_structs(*f.type, depth + 1));
+      names.push_back(f.name);
+    }
+    return t.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+  }
+  return t;
+}
+
+// A struct/union of the kernel's or the script's BTF as a value: every
+// named member (anonymous members flattened, as bpftrace does), nested
+// structs expanded too; printed as { .a = 1, .b = { .c = 2 } }.
+Type Analyser::struct_value(const Type &t, int depth) {
+  Type v = t;
+  if (depth > 16) return v;
+  for (const auto &fi : btf_for(t).fields(t)) {
+    Type ft = fi.type;
+    if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;  // floats, functions
+    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, depth + 1);
+    if (ft.kind == TypeKind::Struct && !ft.is_struct_value()) continue;   // empty or opaque
+    v.fields.push_back({fi.name, std::make_shared<Type>(ft), 0, fi.bit_size != 0});
+  }
+  layout_fields(v);
+  return v;
+}
+
+// `args` as a value: the probe's arguments (tracepoint fields without the
+// common_* header, or the function's parameters).
+Type Analyser::args_value() {
+  Type v = make_simple(TypeKind::Struct, 0);
+  v.name = probe_info_->args.c_struct_name.empty() ? "args" : probe_info_->args.c_struct_name;
+  for (const auto &f : probe_info_->args.fields) {
+    if (f.common) continue;
+    Type ft = f.data_loc ? make_string(static_cast<uint32_t>(config_.max_strlen)) : f.type;
+    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, 1);
+    if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;
+    v.fields.push_back({f.name, std::make_shared<Type>(ft), 0, false});
+  }
+  layout_fields(v);
+  return v;
 }
 
 // ----------------------------------------------------------------- enums --
@@ -1327,7 +1392,7 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
       error(a.loc, std::string(fname) + "() argument has no printable value");
       continue;
     }
-    Type t = a.type;
+    Type t = a.type.kind == TypeKind::Struct ? value_type(a.type) : a.type;
     if (t.is_integer() && t.kind == TypeKind::Int) t = make_int(8, t.is_signed);
     call.args.push_back(t);
   }
@@ -1416,7 +1481,7 @@ void Analyser::check_call(Node &n) {
     check_expr(a);
     if (a.type.kind == TypeKind::Void) error(a.loc, "print() argument has no value");
     if (final_walk_) {
-      PrintValueSite site{static_cast<int>(print_values_.size()), storage_type(a.type)};
+      PrintValueSite site{static_cast<int>(print_values_.size()), value_type(a.type)};
       if (a.type.is_aggregation()) site.type = a.type;
       n.id = site.id;
       print_values_.push_back(site);

@@ -86,6 +86,10 @@ Type make_tuple(std::vector<Type> elems);
 Type make_record(std::vector<std::string> names, std::vector<Type> elems);
 Type make_simple(TypeKind kind, uint32_t size);
 
+// The kind of a type as bpftrace names it in "(string provided)": int,
+// string, pointer, tuple, record, c_struct, bool, ...
+std::string kind_name(const Type &t);
+
 // Lays out fields with C alignment rules and sets offsets and size.
 void layout_fields(Type &t);
 uint32_t type_alignment(const Type &t);

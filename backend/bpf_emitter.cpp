@@ -44,6 +44,8 @@ bool is_memory(const Type &t) {
     case TypeKind::Inet:
     case TypeKind::MacAddr:
       return true;
+    case TypeKind::Struct:
+      return t.is_struct_value();
     default:
       return false;
   }
@@ -148,6 +150,8 @@ class BpfEmitter {
     }
   };
   CoreChain core_chain(const Node &field);
+  void emit_struct_fields(const CoreChain &from, const std::string &dest, const Type &value, const Location &loc);
+  void emit_args_value(const Node &args, const std::string &dest, const Type &value);
   std::string core_read_args(const CoreChain &c);
   void zero(const std::string &lvalue);
   std::map<std::string, uint32_t> temp_sizes_;  // bytes of each memory temporary
@@ -994,6 +998,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
         return;
       }
+      if (n.name == "args" && dt.is_struct_value()) return emit_args_value(n, dest, dt);
       if (n.name == "ustack") {
         body_.line(dest + ".stack_id = bpf_get_stackid(ctx, &ustack_map, BPF_F_USER_STACK);");
         body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
@@ -1094,6 +1099,18 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       }
       if (h1_emit_into(n, dest)) return;
       break;
+    case NodeKind::Unary:
+      if (n.op == "*" && dt.is_struct_value()) {
+        // The pointer is evaluated once; every field is read through it.
+        const Node &p = *n.lhs;
+        const Type &pointee = p.type.elem ? *p.type.elem : p.type;
+        std::string ptr = "_ptr" + std::to_string(tmp_++);
+        body_.line(pointer_c_type(p.type) + ptr + " = " + cast_to(p.type, expr(p)) + ";");
+        emit_struct_fields({ptr, {}, false, prog_.script_records.count(pointee.name) > 0, reads_user(p.type)}, dest,
+                           dt, n.loc);
+        return;
+      }
+      break;
     case NodeKind::Ternary: {
       body_.open("if (" + expr(*n.cond) + ")");
       if (n.lhs) emit_into(*n.lhs, dest, dt);
@@ -1127,6 +1144,10 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         }
         return;
       }
+      if (dt.is_struct_value() && is_kernel_field(n)) {
+        emit_struct_fields(core_chain(n), dest, dt, n.loc);
+        return;
+      }
       if ((t.kind == TypeKind::String || t.kind == TypeKind::Array) && is_kernel_field(n)) {
         CoreChain chain = core_chain(n);
         std::string macro = chain.macro(t.kind == TypeKind::String ? "_STR_INTO" : "_INTO");
@@ -1145,6 +1166,52 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
     body_.line("__builtin_memcpy(&" + dest + ", &" + src + ", " + std::to_string(size) + ");");
   else
     body_.line("bpf_probe_read_kernel(&" + dest + ", " + std::to_string(size) + ", &" + src + ");");
+}
+
+// A struct value read member by member from kernel (or user) memory:
+// `from` reaches the struct (a pointer, or a CO-RE chain ending at it),
+// each field is one CO-RE read into the matching member of `dest`, so the
+// kernel's layout on the target host does not matter.
+void BpfEmitter::emit_struct_fields(const CoreChain &from, const std::string &dest, const Type &value,
+                                    const Location &loc) {
+  for (const auto &f : value.fields) {
+    CoreChain c = from;
+    if (c.accessors.empty()) c.accessors.push_back(f.name);
+    else c.accessors.back() += "." + f.name;
+    std::string dst = dest + "." + f.name;
+    const Type &ft = *f.type;
+    if (ft.is_struct_value()) {
+      emit_struct_fields(c, dst, ft, loc);
+    } else if (ft.kind == TypeKind::Array && ft.elem && ft.elem->is_struct_value()) {
+      unsupported(loc, "printing an array of structs inside a struct (field '" + f.name + "')");
+    } else if (f.bitfield) {
+      if (c.accessors.size() != 1 || c.script_type || c.user)
+        unsupported(loc, "reading the bitfield '" + f.name + "' of a struct value here");
+      body_.line(dst + " = BPF_CORE_READ_BITFIELD_PROBED(" + c.base + ", " + c.accessors[0] + ");");
+    } else {
+      body_.line(std::string(c.nullable ? "if (" + c.base + ") " : "") + c.macro("_INTO") + "(&" + dst + ", " +
+                 core_read_args(c) + ");");
+    }
+  }
+}
+
+// print(args): every argument, read as `args.name` would be.
+void BpfEmitter::emit_args_value(const Node &args, const std::string &dest, const Type &value) {
+  for (const auto &f : value.fields) {
+    const FieldInfo *info = args_field(f.name);
+    Node field(NodeKind::Field, args.loc);
+    field.lhs.reset(const_cast<Node *>(&args));
+    field.name = f.name;
+    field.type = info ? info->type : *f.type;
+    if (info && info->data_loc) {
+      field.type = *f.type;
+      field.ival = 2;
+    }
+    std::string dst = dest + "." + f.name;
+    if (is_memory(*f.type)) emit_into(field, dst, *f.type);
+    else body_.line(dst + " = " + cast_to(*f.type, expr(field)) + ";");
+    field.lhs.release();
+  }
 }
 
 std::string BpfEmitter::map_read(const Node &n) {
@@ -1243,7 +1310,7 @@ static bool is_kernel_field(const Node &n) {
   if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx") return false;  // a direct context load
   const Type &t = n.lhs->type;
   return !(t.kind == TypeKind::Struct && t.name == "args") && t.kind != TypeKind::Record &&
-         t.kind != TypeKind::Tuple;
+         t.kind != TypeKind::Tuple && !t.is_struct_value();
 }
 
 // `t->real_parent->tgid` as BPF_CORE_READ(t, real_parent, tgid): a pointer
@@ -1552,7 +1619,8 @@ std::string BpfEmitter::expr(const Node &n) {
         }
         return cast_to(n.type, "ctx->" + args_member(n.name));
       }
-      if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple)
+      if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple ||
+          n.lhs->type.is_struct_value())
         return expr(*n.lhs) + "." + n.name;
       if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx")
         return cast_to(n.type, "ctx->" + n.name);  // context fields are direct loads

@@ -72,6 +72,8 @@ std::string CTypes::name(const Type &t) {
     case TypeKind::Tuple:
     case TypeKind::Record:
       return tuple_struct(t);
+    case TypeKind::Struct:
+      return t.is_struct_value() ? tuple_struct(t) : "";
     default:
       return "";
   }
@@ -96,9 +98,10 @@ std::string CTypes::decl(const Type &t, const std::string &name_) {
   }
 }
 
-// Tuples and records become named structs, one per distinct shape.
+// Tuples, records and struct values become named structs, one per
+// distinct shape: struct tuple_N, struct record_N, struct <name>_value_N.
 std::string CTypes::tuple_struct(const Type &t) {
-  std::string shape = t.to_string();
+  std::string shape = t.shape();
   auto it = tuple_names_.find(shape);
   if (it != tuple_names_.end()) return it->second;
   // Member declarations first: they define (and number) nested tuples.
@@ -109,6 +112,10 @@ std::string CTypes::tuple_struct(const Type &t) {
   }
   std::string sname = std::string(t.kind == TypeKind::Tuple ? "struct tuple_" : "struct record_") +
                       std::to_string(tuple_names_.size());
+  if (t.kind == TypeKind::Struct) {
+    std::string base = t.name.substr(t.name.find(' ') + 1);  // "struct task_struct" -> "task_struct"
+    sname = "struct " + base + "_value_" + std::to_string(tuple_names_.size());
+  }
   std::string def = sname + " {\n";
   for (const auto &m : members) def += "\t" + m + ";\n";
   def += "};\n";

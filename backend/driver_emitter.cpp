@@ -23,6 +23,7 @@ const char *value_kind(const Type &t) {
     case TypeKind::Array: return "Array";
     case TypeKind::Tuple: return "Tuple";
     case TypeKind::Record: return "Record";
+    case TypeKind::Struct: return "Record";  // a struct value prints as { .a = 1 }
     case TypeKind::Kstack: return "Kstack";
     case TypeKind::Ustack: return "Ustack";
     case TypeKind::Ksym: return "Ksym";
@@ -59,8 +60,9 @@ class ValueDescWriter {
   ValueDescWriter(CWriter &w, CTypes &types, const CheckedProgram &prog) : w_(w), types_(types), prog_(prog) {}
 
   std::string desc(const Type &t) {
-    // Formats (strftime, stack mode, cgroup_path filter) make distinct descs.
-    std::string key = t.to_string() + (t.name.empty() ? "" : "|" + t.name);
+    // Layout, plus the format (strftime, stack mode, cgroup_path filter):
+    // each distinct pair gets its own desc.
+    std::string key = t.shape() + (t.name.empty() ? "" : "|" + t.name);
     if (auto it = names_.find(key); it != names_.end()) return it->second;
     // Children are emitted first, so the name is taken from a counter that
     // they advance too.
@@ -68,7 +70,7 @@ class ValueDescWriter {
     if (t.kind == TypeKind::Array && t.elem) desc(*t.elem);
     std::string name = "kValue" + std::to_string(next_id_++);
     std::string fields = "nullptr", offsets = "nullptr", names = "nullptr", elem = "nullptr";
-    if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) {
+    if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record || t.is_struct_value()) {
       std::string sname = types_.name(t);
       std::string list, offs, nms;
       for (size_t i = 0; i < t.fields.size(); i++) {
@@ -82,7 +84,7 @@ class ValueDescWriter {
       w_.line("static const uint32_t " + name + "_offsets[] = {" + offs + "};");
       fields = name + "_fields";
       offsets = name + "_offsets";
-      if (t.kind == TypeKind::Record) {
+      if (t.kind != TypeKind::Tuple) {
         w_.line("static const char *const " + name + "_names[] = {" + nms + "};");
         names = name + "_names";
       }

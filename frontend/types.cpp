@@ -61,6 +61,9 @@ uint32_t type_alignment(const Type &t) {
       return 4;
     case TypeKind::Array:
       return t.elem ? type_alignment(*t.elem) : 1;
+    case TypeKind::Struct:
+      if (t.fields.empty()) return 8;
+      [[fallthrough]];
     case TypeKind::Tuple:
     case TypeKind::Record: {
       uint32_t a = 1;
@@ -99,15 +102,18 @@ std::string Type::to_string() const {
       return (elem ? elem->to_string() : "?") + "[" + std::to_string(count) + "]";
     case TypeKind::Struct: return name;
     case TypeKind::Enum: return "enum " + name;
-    case TypeKind::Tuple:
-    case TypeKind::Record: {
+    case TypeKind::Tuple: {
+      // bpftrace's spelling: (int64,string[4])
       std::string s = "(";
-      for (size_t i = 0; i < fields.size(); i++) {
-        if (i) s += ", ";
-        if (kind == TypeKind::Record) s += fields[i].name + "=";
-        s += fields[i].type->to_string();
-      }
+      for (size_t i = 0; i < fields.size(); i++) s += (i ? "," : "") + fields[i].type->to_string();
       return s + ")";
+    }
+    case TypeKind::Record: {
+      // bpftrace's spelling: record { .a = int64, .b = string[2] }
+      std::string s = "record { ";
+      for (size_t i = 0; i < fields.size(); i++)
+        s += (i ? ", ." : ".") + fields[i].name + " = " + fields[i].type->to_string();
+      return s + " }";
     }
     case TypeKind::Kstack: return "kstack";
     case TypeKind::Ustack: return "ustack";
@@ -130,6 +136,31 @@ std::string Type::to_string() const {
     case TypeKind::Tseries: return "tseries_t";
   }
   return "?";
+}
+
+std::string kind_name(const Type &t) {
+  switch (t.kind) {
+    case TypeKind::Int: case TypeKind::Enum: return "int";
+    case TypeKind::Bool: return "bool";
+    case TypeKind::String: return "string";
+    case TypeKind::Buffer: return "buffer";
+    case TypeKind::Pointer: return "pointer";
+    case TypeKind::Array: return "array";
+    case TypeKind::Struct: return "c_struct";
+    case TypeKind::Tuple: return "tuple";
+    case TypeKind::Record: return "record";
+    case TypeKind::Void: return "void";
+    case TypeKind::None: return "none";
+    default: return t.to_string();
+  }
+}
+
+std::string Type::shape() const {
+  if (fields.empty() && !(elem && kind == TypeKind::Array)) return to_string();
+  std::string s = kind == TypeKind::Struct ? name + "{" : kind == TypeKind::Array ? "array[" : to_string() + "{";
+  if (kind == TypeKind::Array) return s + std::to_string(count) + "]" + elem->shape();
+  for (const auto &f : fields) s += f.name + ":" + f.type->shape() + ";";
+  return s + "}";
 }
 
 bool Type::operator==(const Type &o) const {

@@ -50,6 +50,7 @@ struct Field {
   std::string name;
   std::shared_ptr<Type> type;
   uint32_t offset = 0;
+  bool bitfield = false;     // struct values: read from a C bitfield
 };
 
 struct Type {
@@ -69,7 +70,13 @@ struct Type {
   bool is_integer() const { return kind == TypeKind::Int || kind == TypeKind::Enum; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
   bool is_none() const { return kind == TypeKind::None; }
+  // A whole struct/union held as a value (print(*p), $s = *p, map values):
+  // its fields laid out by bt2bin, each read from the kernel one by one.
+  bool is_struct_value() const { return kind == TypeKind::Struct && !fields.empty(); }
   std::string to_string() const;
+  // to_string() plus the fields of struct values: tells apart two layouts
+  // with the same name (the `args` of two probes).
+  std::string shape() const;
   bool operator==(const Type &o) const;
   bool operator!=(const Type &o) const { return !(*this == o); }
 };
@@ -82,6 +89,10 @@ Type make_pointer(Type elem, bool user_space = false);
 Type make_tuple(std::vector<Type> elems);
 Type make_record(std::vector<std::string> names, std::vector<Type> elems);
 Type make_simple(TypeKind kind, uint32_t size);
+
+// The kind of a type as bpftrace names it in "(string provided)": int,
+// string, pointer, tuple, record, c_struct, bool, ...
+std::string kind_name(const Type &t);
 
 // Lays out fields with C alignment rules and sets offsets and size.
 void layout_fields(Type &t);

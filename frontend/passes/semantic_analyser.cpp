@@ -63,6 +63,20 @@ Type storage_type(const Type &t) {
   return s;
 }
 
+// bpftrace's wording for a call with the wrong number of arguments.
+std::string arg_count_error(const std::string &f, size_t lo, size_t hi, size_t got) {
+  auto count = [](size_t n) { return n == 1 ? std::string("one argument") : std::to_string(n) + " arguments"; };
+  std::string msg;
+  if (lo == hi) msg = lo == 0 ? f + "() requires no arguments" : f + "() requires " + count(lo);
+  else if (got < lo) msg = f + "() requires at least " + count(lo);
+  else msg = hi == 0 ? f + "() requires no arguments" : f + "() takes up to " + count(hi);
+  return msg + " (" + std::to_string(got) + " provided)";
+}
+
+// "exit() only supports int arguments (string provided)"
+std::string only_supports(const std::string &f, const std::string &what, const Node &arg) {
+  return f + "() only supports " + what + " arguments (" + kind_name(arg.type) + " provided)";
+}
 
 class Analyser {
  public:
@@ -93,6 +107,10 @@ class Analyser {
   void check_loop_body(Node &n, const Type *loop_var);
   void check_map_assign(Node &n);
   bool check_aggregate_copy(Node &n, MapInfo &target);
+  Type value_type(const Type &t);
+  Type expand_structs(const Type &t, int depth = 0);
+  Type struct_value(const Type &t, int depth);
+  Type args_value();
   void check_expr(Node &n);
   void check_call(Node &n);
   void check_binary(Node &n);
@@ -125,6 +143,7 @@ class Analyser {
   void set_map_key(MapInfo &m, const Type &key, const Location &loc);
   bool map_is_known(const std::string &name) const { return maps_.count(name) > 0; }
   Type unify(const Type &have, const Type &want, const Location &loc, const std::string &what);
+  void type_mismatch(const Type &have, const Type &want, const Location &loc, const std::string &what);
 
   Program &program_;
   Diagnostics &diags_;
@@ -279,21 +298,67 @@ MapInfo &Analyser::map_info(const std::string &name, const Location &loc) {
   return m;
 }
 
+// Whether a value of type `want` can be stored where `have` lives (sizes
+// and signedness are merged afterwards).
+static bool compatible(const Type &have, const Type &want) {
+  if (have.is_none() || want.is_none()) return true;
+  if (have.is_integer() && want.is_integer()) return true;
+  if (have.kind != want.kind) return false;
+  if (have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) {
+    if (have.fields.size() != want.fields.size()) return false;
+    for (size_t i = 0; i < have.fields.size(); i++)
+      if (have.fields[i].name != want.fields[i].name || !compatible(*have.fields[i].type, *want.fields[i].type))
+        return false;
+    return true;
+  }
+  if (have.kind == TypeKind::Struct) return have.name == want.name;
+  if (have.kind == TypeKind::String || have.kind == TypeKind::Pointer || have.kind == TypeKind::Kstack ||
+      have.kind == TypeKind::Ustack || have.is_aggregation() || have.kind == TypeKind::Bool)
+    return true;
+  return have == want;
+}
+
+// A storage conflict, worded as bpftrace words it for `what` ("map @x",
+// "variable $x", "key of map @x", "ternary").
+void Analyser::type_mismatch(const Type &have, const Type &want, const Location &loc, const std::string &what) {
+  auto named = [&](const char *prefix) {
+    return what.rfind(prefix, 0) == 0 ? what.substr(strlen(prefix)) : std::string();
+  };
+  std::string h = have.to_string(), w = want.to_string();
+  if (std::string m = named("map "); !m.empty()) {
+    if (have.kind == TypeKind::Tuple && want.kind == TypeKind::Tuple)
+      return error(loc, "Tuple type mismatch: " + h + " != " + w + ".");
+    return error(loc, "Type mismatch for " + m + ": trying to assign value of type '" + w +
+                          "' when map already contains a value of type '" + h + "'");
+  }
+  if (std::string v = named("variable "); !v.empty())
+    return error(loc, "Type mismatch for " + v + ": trying to assign value of type '" + w +
+                          "' when variable already contains a value of type '" + h + "'");
+  if (std::string m = named("key of map "); !m.empty())
+    return error(loc, "Argument mismatch for " + m + ": trying to access with arguments: '" + w +
+                          "' when map expects arguments: '" + h + "'");
+  if (what == "ternary") return error(loc, "Ternary operator must return the same type: have '" + h + "' and '" + w + "'");
+  error(loc, what + " has type '" + h + "', but is assigned a value of type '" + w + "'");
+}
+
 Type Analyser::unify(const Type &have, const Type &want, const Location &loc, const std::string &what) {
   if (have.is_none()) return want;
   if (want.is_none()) return have;
+  if (!compatible(have, want)) {
+    type_mismatch(have, want, loc, what);
+    return have;
+  }
   if (have.is_integer() && want.is_integer()) {
     Type t = have;
     t.is_signed = have.is_signed || want.is_signed;
     return t;
   }
-  if (have.kind == TypeKind::String && want.kind == TypeKind::String) {
+  if (have.kind == TypeKind::String) {
     Type t = have;
     t.size = std::max(have.size, want.size);
     return t;
   }
-  if ((have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) && have.kind == want.kind &&
-      have.fields.size() == want.fields.size()) {
+  if (have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) {
     std::vector<Type> elems;
     std::vector<std::string> names;
     for (size_t i = 0; i < have.fields.size(); i++) {
@@ -302,25 +367,13 @@ Type Analyser::unify(const Type &have, const Type &want, const Location &loc, co
     }
     return have.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
   }
-  if (have.kind == want.kind && (have.kind == TypeKind::Pointer || have.kind == TypeKind::Kstack ||
-                                 have.kind == TypeKind::Ustack || have.kind == TypeKind::Struct ||
-                                 have.is_aggregation() || have.kind == TypeKind::Bool))
-    return have;
-  if (have == want) return have;
-  error(loc, what + " has type '" + have.to_string() + "', but is assigned a value of type '" +
-                 want.to_string() + "'");
   return have;
 }
 
 void Analyser::set_map_value(MapInfo &m, const Type &value, const Location &loc) {
-  if (!m.value.is_none() && m.value.is_aggregation() != value.is_aggregation()) {
-    error(loc, "map " + m.name + " holds " + m.value.to_string() + " values and can not be assigned a value of type " +
-                   value.to_string());
-    return;
-  }
-  if (!m.value.is_none() && value.is_aggregation() && m.value.kind != value.kind) {
-    error(loc, "map " + m.name + " is used with two aggregation functions: " + m.value.to_string() +
-                   " and " + value.to_string());
+  if (!m.value.is_none() && (m.value.is_aggregation() != value.is_aggregation() ||
+                              (value.is_aggregation() && m.value.kind != value.kind))) {
+    type_mismatch(m.value, value, loc, "map " + m.name);
     return;
   }
   if (value.kind == TypeKind::Hist || value.kind == TypeKind::Lhist) {
@@ -334,8 +387,7 @@ void Analyser::set_map_value(MapInfo &m, const Type &value, const Location &loc)
 void Analyser::set_map_key(MapInfo &m, const Type &key, const Location &loc) {
   if (!m.key.is_none() && !key.is_none() &&
       (m.key.kind != key.kind || m.key.fields.size() != key.fields.size())) {
-    error(loc, "map " + m.name + " has keys of type '" + m.key.to_string() + "', not '" +
-                   key.to_string() + "'");
+    type_mismatch(m.key, key, loc, "key of map " + m.name);
     return;
   }
   m.key = unify(m.key, key, loc, "key of map " + m.name);
@@ -376,7 +428,7 @@ ScratchVar *Analyser::find_var(const std::string &name) {
 
 ScratchVar &Analyser::define_var(const std::string &name, const Type &type, const Location &loc) {
   int slot = static_cast<int>(probe_info_->vars.size());
-  probe_info_->vars.push_back({name, storage_type(type), slot});
+  probe_info_->vars.push_back({name, value_type(type), slot});
   scopes_.back()[name] = slot;
   return probe_info_->vars.back();
 }
@@ -701,7 +753,7 @@ void Analyser::check_assign(Node &n) {
   } else if (!v) {
     v = &define_var(target.name, value, target.loc);
   } else {
-    Type merged = unify(v->type, storage_type(value), n.rhs->loc, "variable " + target.name);
+    Type merged = unify(v->type, value_type(value), n.rhs->loc, "variable " + target.name);
     v->type = merged;
   }
   target.type = v->type;
@@ -725,15 +777,12 @@ void Analyser::check_map_assign(Node &n) {
     size_t got = rhs.args.size();
     bool ok = rhs.name == "hist" ? (got == 1 || got == 2) : got == want;
     if (!ok) {
-      error(rhs.loc, rhs.name + "() takes " +
-                         (rhs.name == "hist" ? std::string("1 or 2 arguments")
-                                             : std::to_string(want) + (want == 1 ? " argument" : " arguments")) +
-                         ", not " + std::to_string(got));
+      error(rhs.loc, arg_count_error(rhs.name, want, rhs.name == "hist" ? 2 : want, got));
       return;
     }
     if (got >= 1 && !rhs.args[0]->type.is_integer() && rhs.args[0]->type.kind != TypeKind::Bool &&
         !rhs.args[0]->type.is_none())
-      error(rhs.args[0]->loc, rhs.name + "() needs an integer, not '" + rhs.args[0]->type.to_string() + "'");
+      error(rhs.loc, only_supports(rhs.name, "int", *rhs.args[0]));
     for (size_t i = 1; i < got; i++) {
       Node &a = *rhs.args[i];
       bool constant = a.kind == NodeKind::Integer ||
@@ -778,7 +827,7 @@ void Analyser::check_map_assign(Node &n) {
                          rhs.type.to_string() + "'");
     if (m.value.is_none()) set_map_value(m, make_int(8, true), n.loc);
   } else {
-    set_map_value(m, storage_type(rhs.type), rhs.loc);
+    set_map_value(m, value_type(rhs.type), n.loc);
   }
   target.type = m.value;
 }
@@ -961,8 +1010,7 @@ void Analyser::check_expr(Node &n) {
       } else if (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple) {
         n.type = unify(a, b, n.loc, "ternary");
       } else {
-        error(n.loc, "ternary operator branches have different types: '" + a.to_string() + "' and '" +
-                         b.to_string() + "'");
+        type_mismatch(a, b, n.loc, "ternary");
         n.type = a;
       }
       break;
@@ -1011,7 +1059,7 @@ void Analyser::check_expr(Node &n) {
       for (auto &e : n.args) {
         check_expr(*e);
         if (e->type.kind == TypeKind::Void) error(e->loc, "this expression has no value");
-        elems.push_back(storage_type(e->type));
+        elems.push_back(value_type(e->type));
       }
       n.type = make_tuple(elems);
       break;
@@ -1020,7 +1068,7 @@ void Analyser::check_expr(Node &n) {
       std::vector<Type> elems;
       for (auto &e : n.args) {
         check_expr(*e);
-        elems.push_back(storage_type(e->type));
+        elems.push_back(value_type(e->type));
       }
       n.type = make_record(n.names, elems);
       break;
@@ -1129,9 +1177,15 @@ void Analyser::check_binary(Node &n) {
   check_expr(*n.rhs);
   const Type &a = n.lhs->type, &b = n.rhs->type;
   const std::string &op = n.op;
+  // bpftrace's words: different kinds are a "type mismatch"; one kind the
+  // operator does not apply to is reported with both types.
   auto mismatch = [&] {
-    error(n.loc, "operator '" + op + "' can not be used on expressions of types '" + a.to_string() +
-                     "' and '" + b.to_string() + "'");
+    bool same_kind = a.kind == b.kind || (a.is_integer() && b.is_integer());
+    if (same_kind)
+      error(n.loc, "The " + op + " operator can not be used on expressions of types " + a.to_string() + ", " +
+                       b.to_string());
+    else
+      error(n.loc, "Type mismatch for '" + op + "': comparing " + a.to_string() + " with " + b.to_string());
     n.type = make_int(8, true);
   };
   bool ints = (a.is_integer() || a.kind == TypeKind::Bool) && (b.is_integer() || b.kind == TypeKind::Bool);
@@ -1150,8 +1204,7 @@ void Analyser::check_binary(Node &n) {
               (a.kind == TypeKind::Buffer && b.kind == TypeKind::Buffer) ||
               (a.kind == TypeKind::Ksym && b.kind == TypeKind::Ksym);
     if (!ok) {
-      error(n.loc, "type mismatch for '" + op + "': comparing '" + a.to_string() + "' with '" +
-                       b.to_string() + "'");
+      mismatch();
       n.type = make_bool();
       return;
     }
@@ -1231,6 +1284,13 @@ void Analyser::check_field(Node &n) {
     n.type = make_int(8, true);
     return;
   }
+  if (t.is_struct_value()) {
+    for (auto &f : t.fields)
+      if (f.name == n.name) {
+        n.type = *f.type;
+        return;
+      }
+  }
   if (t.kind == TypeKind::Pointer && t.elem) t = *t.elem;
   if (t.kind != TypeKind::Struct) {
     error(n.loc, "field access needs a struct, a record or a pointer to a struct, not '" +
@@ -1290,6 +1350,60 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     t = arr;
   }
   return t;
+}
+
+// --------------------------------------------------------- struct values --
+
+// The type a value has once stored, with struct/union values given their
+// fields (print(*p), $s = *p, @m[k] = *p, print(args)).
+Type Analyser::value_type(const Type &t) { return expand_structs(storage_type(t)); }
+
+Type Analyser::expand_structs(const Type &t, int depth) {
+  if (t.kind == TypeKind::Struct && !t.is_struct_value())
+    return t.name == "args" ? args_value() : struct_value(t, depth);
+  if ((t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) && depth < 16) {
+    std::vector<Type> elems;
+    std::vector<std::string> names;
+    for (const auto &f : t.fields) {
+      elems.push_back(expand_structs(*f.type, depth + 1));
+      names.push_back(f.name);
+    }
+    return t.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+  }
+  return t;
+}
+
+// A struct/union of the kernel's or the script's BTF as a value: every
+// named member (anonymous members flattened, as bpftrace does), nested
+// structs expanded too; printed as { .a = 1, .b = { .c = 2 } }.
+Type Analyser::struct_value(const Type &t, int depth) {
+  Type v = t;
+  if (depth > 16) return v;
+  for (const auto &fi : btf_for(t).fields(t)) {
+    Type ft = fi.type;
+    if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;  // floats, functions
+    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, depth + 1);
+    if (ft.kind == TypeKind::Struct && !ft.is_struct_value()) continue;   // empty or opaque
+    v.fields.push_back({fi.name, std::make_shared<Type>(ft), 0, fi.bit_size != 0});
+  }
+  layout_fields(v);
+  return v;
+}
+
+// `args` as a value: the probe's arguments (tracepoint fields without the
+// common_* header, or the function's parameters).
+Type Analyser::args_value() {
+  Type v = make_simple(TypeKind::Struct, 0);
+  v.name = probe_info_->args.c_struct_name.empty() ? "args" : probe_info_->args.c_struct_name;
+  for (const auto &f : probe_info_->args.fields) {
+    if (f.common) continue;
+    Type ft = f.data_loc ? make_string(static_cast<uint32_t>(config_.max_strlen)) : f.type;
+    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, 1);
+    if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;
+    v.fields.push_back({f.name, std::make_shared<Type>(ft), 0, false});
+  }
+  layout_fields(v);
+  return v;
 }
 
 // ----------------------------------------------------------------- enums --
@@ -1405,7 +1519,7 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
       error(a.loc, std::string(fname) + "() argument has no printable value");
       continue;
     }
-    Type t = a.type;
+    Type t = a.type.kind == TypeKind::Struct ? value_type(a.type) : a.type;
     if (t.is_integer() && t.kind == TypeKind::Int) t = make_int(8, t.is_signed);
     call.args.push_back(t);
   }
@@ -1445,9 +1559,7 @@ void Analyser::check_call(Node &n) {
   auto nargs = n.args.size();
   auto want_args = [&](size_t lo, size_t hi) {
     if (nargs >= lo && nargs <= hi) return true;
-    std::string expected = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
-    error(n.loc, f + "() takes " + expected + (hi == 1 ? " argument" : " arguments") + ", not " +
-                     std::to_string(nargs));
+    error(n.loc, arg_count_error(f, lo, hi, nargs));
     return false;
   };
   auto want_map = [&](size_t i) -> MapInfo * {
@@ -1486,7 +1598,7 @@ void Analyser::check_call(Node &n) {
     if (!want_args(0, 1)) return;
     if (nargs == 1) {
       check_expr(*n.args[0]);
-      if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "exit() code must be an integer");
+      if (!n.args[0]->type.is_integer()) error(n.loc, only_supports("exit", "int", *n.args[0]));
     }
     if (loop_depth_ > 0) error(n.loc, "exit() can not be used inside a loop");
     return;
@@ -1508,7 +1620,7 @@ void Analyser::check_call(Node &n) {
     check_expr(a);
     if (a.type.kind == TypeKind::Void) error(a.loc, "print() argument has no value");
     if (final_walk_) {
-      PrintValueSite site{static_cast<int>(print_values_.size()), storage_type(a.type)};
+      PrintValueSite site{static_cast<int>(print_values_.size()), value_type(a.type)};
       if (a.type.is_aggregation()) site.type = a.type;
       n.id = site.id;
       print_values_.push_back(site);
@@ -1588,7 +1700,8 @@ void Analyser::check_call(Node &n) {
       return;
     }
     if (t.kind != TypeKind::Pointer && !t.is_integer() && t.kind != TypeKind::String && t.kind != TypeKind::Array)
-      error(n.args[0]->loc, "str() needs a pointer or an integer address, not '" + t.to_string() + "'");
+      error(n.loc, "str() expects a string, integer or a pointer type as first argument (" + t.to_string() +
+                       " provided)");
     uint64_t size = config_.max_strlen;
     if (nargs == 2) {
       if (n.args[1]->kind == NodeKind::Integer) size = std::min<uint64_t>(size, n.args[1]->ival + 1);
@@ -1613,7 +1726,7 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 1)) return;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer() && n.args[0]->type.kind != TypeKind::Pointer)
-      error(n.args[0]->loc, f + "() needs an address");
+      error(n.loc, f + "() expects an integer or pointer argument");
     n.type = f == "ksym" ? make_simple(TypeKind::Ksym, 8) : make_simple(TypeKind::Usym, 16);
     return;
   }
@@ -1660,7 +1773,7 @@ void Analyser::check_call(Node &n) {
   if (f == "bswap") {
     if (!want_args(1, 1)) return;
     check_expr(*n.args[0]);
-    if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "bswap() needs an integer");
+    if (!n.args[0]->type.is_integer()) error(n.loc, only_supports("bswap", "integer", *n.args[0]));
     n.type = n.args[0]->type;
     n.type.kind = TypeKind::Int;
     return;
@@ -1668,6 +1781,8 @@ void Analyser::check_call(Node &n) {
   if (f == "kptr" || f == "uptr") {
     if (!want_args(1, 1)) return;
     check_expr(*n.args[0]);
+    if (!n.args[0]->type.is_integer() && n.args[0]->type.kind != TypeKind::Pointer)
+      error(n.loc, only_supports(f, "integer or pointer", *n.args[0]));
     n.type = n.args[0]->type;
     n.type.user_space = f == "uptr";
     return;
@@ -1781,8 +1896,12 @@ void Analyser::check_call(Node &n) {
   if (f == "strftime") {
     if (!want_args(2, 2)) return;
     check_expr(*n.args[1]);
-    if (n.args[0]->kind != NodeKind::String) error(n.args[0]->loc, "strftime() format must be a string literal");
-    else if (!n.args[1]->type.is_integer()) error(n.args[1]->loc, "strftime() needs a timestamp in nanoseconds");
+    if (n.args[0]->kind != NodeKind::String) {
+      check_expr(*n.args[0]);
+      error(n.loc, "strftime() expects a string literal (" + kind_name(n.args[0]->type) + " provided)");
+    } else if (!n.args[1]->type.is_integer()) {
+      error(n.loc, only_supports("strftime", "int", *n.args[1]));
+    }
     n.type = make_simple(TypeKind::Timestamp, 8);
     n.type.name = n.args[0]->kind == NodeKind::String ? n.args[0]->str : "";
     return;

@@ -272,30 +272,6 @@ static __always_inline __u64 bt_strlen(const char *s, __u32 size)
 	return n;
 }
 
-/* strcontains(): whether `needle` occurs in `hay` (both NUL-terminated). */
-static __always_inline int bt_strcontains(const char *hay, __u32 hay_size, const char *needle, __u32 needle_size)
-{
-	for (__u32 i = 0; i < hay_size; i++) {
-		int match = 1;
-
-		for (__u32 j = 0; j < needle_size; j++) {
-			char c = needle[j];
-
-			if (!c)
-				break;
-			if (i + j >= hay_size || hay[(i + j) & 0xffff] != c) {
-				match = 0;
-				break;
-			}
-		}
-		if (match)
-			return 1;
-		if (!hay[i])
-			return 0;
-	}
-	return 0;
-}
-
 /* == on tuples, buffers and arrays: byte-wise (clang would emit a memcmp libcall). */
 static __always_inline int bt_memeq(const void *a, const void *b, __u32 n)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * BPF-side helpers of bpftrace's standard library functions that need a
- * loop or a table: strstr(), memcmp(), strcap() of a pointer,
+ * loop or a table: strstr(), strcontains(), memcmp(), strcap() of a pointer,
  * syscall_name(), signal_name() and comm(pid). Included by bt2bin.bpf.h;
  * functions a tool does not call are not compiled into it.
  */
@@ -34,6 +34,12 @@ static __always_inline __s64 bt_strstr(const char *hay, __u32 hay_size, const ch
 			return i;
 	}
 	return -1;
+}
+
+/* strcontains(): whether `needle` occurs in `hay` (both NUL-terminated). */
+static __always_inline int bt_strcontains(const char *hay, __u32 hay_size, const char *needle, __u32 needle_size)
+{
+	return bt_strstr(hay, hay_size, needle, needle_size) >= 0;
 }
 
 /* memcmp(): the difference of the first differing (signed) bytes among

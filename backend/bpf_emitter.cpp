@@ -51,7 +51,7 @@ bool is_memory(const Type &t) {
   }
 }
 
-// h2: user text shown in a C comment, unable to end the comment or the line.
+// User text shown in a C comment, unable to end the comment or the line.
 std::string comment_text(const std::string &s) {
   std::string out;
   for (char c : s) {
@@ -107,10 +107,10 @@ class BpfEmitter {
   void format_record(const FormatCall &fc, const std::vector<const Node *> &args,
                      const std::vector<std::string> &raw = {});
   void exit_record(const std::string &code);
-  // h1: builtins with arguments and standard-library helpers.
-  bool h1_call_stmt(const Node &n);
-  std::optional<std::string> h1_call_expr(const Node &n);
-  bool h1_emit_into(const Node &n, const std::string &dest);
+  // Builtins with arguments and standard-library helpers.
+  bool stdlib_call_stmt(const Node &n);
+  std::optional<std::string> stdlib_call_expr(const Node &n);
+  bool stdlib_emit_into(const Node &n, const std::string &dest);
   std::string task_local(const Node &task);
   void line_directive(const Location &loc);
   const std::string &source_name(const Location &loc) const;
@@ -125,8 +125,8 @@ class BpfEmitter {
   std::string expr(const Node &n);   // scalar C expression, or lvalue for memory values
   std::string call_expr(const Node &n);
   std::string if_value(const Node &n);
-  std::string skb_output(const Node &n);  // h2
-  std::string write_user(const Node &n);  // h2
+  std::string skb_output(const Node &n);
+  std::string write_user(const Node &n);
   std::string builtin(const Node &n);
   std::string field(const Node &n);
   std::string map_read(const Node &n);
@@ -188,13 +188,13 @@ class BpfEmitter {
   bool uses_probe_names_ = false;
   uint32_t zeros_size_ = 0;  // size of bt_zeros, the source for zeroing big values
   int emit_depth_ = 0;       // nesting of emit_into(), to catch unsupported value kinds
-  // --- h5: fn definitions ---
+  // --- fn definitions ---
   const FunctionInfo *function_ = nullptr;  // the function being emitted, if any
   std::vector<std::string> subprograms_;    // their prototypes and definitions
   void emit_function(const FunctionInfo &fi);
   std::string fn_signature(const FunctionInfo &fi);
   std::string fn_call(const Node &n);
-  // --- h5: tseries ---
+  // --- tseries ---
   bool uses_tseries_ = false;
   void aggregate_tseries(const Node &target, const Node &call);
   std::string bucket_key(const Node &target, const MapInfo &m, const std::string &bucket);
@@ -537,7 +537,7 @@ void BpfEmitter::map_assign(const Node &n) {
 // count/sum/min/max/avg/stats/hist/lhist: update the per-CPU value in place.
 void BpfEmitter::aggregate(const Node &target, const Node &call) {
   const MapInfo &m = *prog_.find_map(target.name);
-  if (m.value.kind == TypeKind::Tseries) return aggregate_tseries(target, call);  // h5
+  if (m.value.kind == TypeKind::Tseries) return aggregate_tseries(target, call);
   const std::string map = "&" + map_symbol(m.name);
   body_.open("");
   std::string arg = call.args.empty() ? "" : "(__s64)(" + expr(*call.args[0]) + ")";
@@ -786,7 +786,7 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
-  if (h1_call_stmt(n)) return;
+  if (stdlib_call_stmt(n)) return;
   if ((f == "print" && n.ival == 1) || f == "clear" || f == "zero") {
     const MapInfo &m = *prog_.find_map(n.args[0]->name);
     const char *action = f == "print" ? "BT_ACTION_PRINT_MAP" : f == "clear" ? "BT_ACTION_CLEAR_MAP" : "BT_ACTION_ZERO_MAP";
@@ -874,7 +874,7 @@ void BpfEmitter::call_stmt(const Node &n) {
     body_.close();
     return;
   }
-  // --- h4: watchpoints ---
+  // --- watchpoints ---
   if (f == "unwatch") {
     body_.open("");
     body_.line("struct bt_unwatch_record *_rec = bt_reserve(sizeof(*_rec));");
@@ -1081,7 +1081,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
           emit_into(p, dest, make_simple(TypeKind::Array, 6));
         return;
       }
-      if (n.name == "path") {  // h2: bpf_d_path() (fentry/fexit of allow-listed functions, iter)
+      if (n.name == "path") {  // bpf_d_path() (fentry/fexit of allow-listed functions, iter)
         const Node &p = *n.args[0];
         // A `struct path *`, `&file->f_path` or `file->f_path`: the verifier
         // wants the BTF pointer itself, so a field's address is taken in place.
@@ -1097,7 +1097,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line(dest + ".pid = bpf_get_current_pid_tgid() >> 32;");
         return;
       }
-      if (h1_emit_into(n, dest)) return;
+      if (stdlib_emit_into(n, dest)) return;
       break;
     case NodeKind::Unary:
       if (n.op == "*" && dt.is_struct_value()) {
@@ -1362,7 +1362,7 @@ void BpfEmitter::zero(const std::string &lvalue) {
 
 std::string BpfEmitter::call_expr(const Node &n) {
   const std::string &f = n.name;
-  if (n.op == "fn") return fn_call(n);  // h5: a script function
+  if (n.op == "fn") return fn_call(n);  // a script function
   if (f == "has_key") {
     Node fake(NodeKind::Map, n.args[0]->loc);
     fake.name = n.args[0]->name;
@@ -1418,8 +1418,8 @@ std::string BpfEmitter::call_expr(const Node &n) {
   if (f == "strncmp") {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";
   }
-  if (auto e = h1_call_expr(n)) return *e;
-  // --- h2: kernel objects ---
+  if (auto e = stdlib_call_expr(n)) return *e;
+  // --- kernel objects ---
   if (f == "percpu_kaddr") {
     std::string var = "&" + prog_.percpu_symbols[n.id].name;
     if (n.args.size() == 1) return "((__u64)bpf_this_cpu_ptr(" + var + "))";
@@ -1432,7 +1432,6 @@ std::string BpfEmitter::call_expr(const Node &n) {
   if (f == "override") return "bpf_override_return(ctx, " + expr(*n.args[0]) + ")";
   if (f == "skboutput") return skb_output(n);
   if (f == "write_user") return write_user(n);
-  // --- end h2 ---
   if (is_memory(n.type)) {
     std::string t = temp(n.type);
     zero(t);
@@ -1442,7 +1441,7 @@ std::string BpfEmitter::call_expr(const Node &n) {
   unsupported(n.loc, "the function '" + f + "()'");
 }
 
-// --- h2: kernel objects ---
+// --- kernel objects ---
 
 // skboutput(file, skb, len, off): the first `len` bytes of the packet go to
 // userspace through the perf event array after a small header; the
@@ -1497,7 +1496,6 @@ std::string BpfEmitter::write_user(const Node &n) {
   return ret;
 }
 
-// --- end h2 ---
 
 std::string BpfEmitter::expr(const Node &n) {
   switch (n.kind) {
@@ -1692,7 +1690,7 @@ std::string BpfEmitter::if_value(const Node &n) {
   return t;
 }
 
-// ------------------------------------------------------ h5: functions --
+// ------------------------------------------------------ functions --
 
 // `fn add($a: int64, $b: int64): int64` -> `static __always_inline __s64
 // fn_add(void *ctx, __s64 a, __s64 b)`: inlined into each caller, so the
@@ -1746,7 +1744,7 @@ std::string BpfEmitter::fn_call(const Node &n) {
   return "fn_" + fi.def->name + "(" + args + ")";
 }
 
-// ------------------------------------------------------------------- h1 --
+// ------------------------------------- builtins with arguments, stdlib --
 // Builtins with arguments (pid(init), nsecs(tai), comm(pid), ...), the
 // string and name helpers of bpftrace's standard library, and assert().
 
@@ -1757,7 +1755,7 @@ std::string BpfEmitter::task_local(const Node &task) {
   return local;
 }
 
-bool BpfEmitter::h1_call_stmt(const Node &n) {
+bool BpfEmitter::stdlib_call_stmt(const Node &n) {
   const std::string &f = n.name;
   if (f == "signal_thread") {
     body_.line("bpf_send_signal_thread(" + expr(*n.args[0]) + ");");
@@ -1785,7 +1783,7 @@ bool BpfEmitter::h1_call_stmt(const Node &n) {
   return false;
 }
 
-std::optional<std::string> BpfEmitter::h1_call_expr(const Node &n) {
+std::optional<std::string> BpfEmitter::stdlib_call_expr(const Node &n) {
   const std::string &f = n.name;
   if (f == "pid" || f == "tid") {
     std::string both = n.ival ? "bpf_get_current_pid_tgid()" : "bt_ns_pid_tgid()";
@@ -1861,7 +1859,7 @@ std::optional<std::string> BpfEmitter::h1_call_expr(const Node &n) {
   return std::nullopt;
 }
 
-bool BpfEmitter::h1_emit_into(const Node &n, const std::string &dest) {
+bool BpfEmitter::stdlib_emit_into(const Node &n, const std::string &dest) {
   const std::string &f = n.name;
   if (f == "pcomm" || f == "leader_comm") {
     std::string task = task_local(*n.args[0]);
@@ -1899,7 +1897,7 @@ bool BpfEmitter::h1_emit_into(const Node &n, const std::string &dest) {
   return false;
 }
 
-// -------------------------------------------------------- h5: tseries --
+// -------------------------------------------------------- tseries --
 
 // The key of a bucketed map (hist, lhist, tseries): the user key followed
 // by `bucket`. Returns its lvalue.
@@ -2077,7 +2075,7 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   }
   for (size_t i = 0; i < prog_.kaddr_symbols.size(); i++)
     c.line("const volatile __u64 bt_kaddr_" + std::to_string(i) + " = 0;  /* kaddr(\"" + prog_.kaddr_symbols[i] + "\") */");
-  // --- h2: kernel objects ---
+  // --- kernel objects ---
   for (const auto &sym : prog_.percpu_symbols)
     c.line("extern const " + sym.c_declaration + " __ksym;  /* percpu_kaddr(\"" + sym.name + "\") */");
   for (size_t i = 0; i < prog_.cgroupid_sites.size(); i++) {
@@ -2100,7 +2098,6 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("__uint(value_size, sizeof(__u32));");
     c.close(" skb_events SEC(\".maps\");");
   }
-  // --- end h2 ---
   c.line();
   c.raw(maps.str());
   if (!prog_.functions.empty()) {
@@ -2134,7 +2131,7 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   h.line("struct bt_map_record {\n\t__u64 action;\n\t__u64 map;\n\t__u64 top;\n\t__u64 div;\n};\n");
   h.line("struct bt_time_record {\n\t__u64 action;\n\t__u64 time_id;\n};\n");
   h.line("struct bt_unwatch_record {\n\t__u64 action;\n\t__u64 addr;\n};\n");
-  if (!prog_.skboutput_sites.empty())  // h2
+  if (!prog_.skboutput_sites.empty())
     h.line("struct bt_skb_record {\n\t__u64 site;\n\t__u64 ns;\n\t__u32 len;\n\t__u32 pad;\n};\n");
   h.line("struct bt_join_record {\n\t__u64 action;\n\t__u64 site;\n\tchar args[BT_JOIN_ARGS][BT_JOIN_ARG_SIZE];\n};\n");
   for (const auto &d : types_.definitions()) h.raw(d + "\n");

@@ -245,7 +245,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                          std::to_string(ap.len) + "ULL, " + c_string_literal(ap.mode) + ", " +
                          c_string_literal(deferred_parts(ap)) + ", " + c_string_literal(ap.expanded_from) + "},");
   };
-  std::vector<std::string> helper_rows;  // h2: restricted helpers per probe row
+  std::vector<std::string> helper_rows;  // restricted helpers per probe row
   auto helper_uses = [&](const ProbeInfo &info) {
     for (const auto &f : info.restricted_calls)
       helper_rows.push_back("\t{" + std::to_string(probe_rows.size() - 1) + ", " + c_string_literal(f) + "},");
@@ -313,8 +313,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   std::vector<std::string> site_rows;
   for (auto &site : error_sites) site_rows.push_back("\t" + c_string_literal(site) + ",");
   table("char *kErrorSites", site_rows);
-  table("HelperUse kHelperUses", helper_rows);  // h2
-  std::vector<std::string> skb_rows;            // h2
+  table("HelperUse kHelperUses", helper_rows);
+  std::vector<std::string> skb_rows;
   for (const auto &site : prog.skboutput_sites)
     skb_rows.push_back("\t{" + c_string_literal(site.file) + ", " + std::to_string(site.offset) + "ULL},");
   table("SkbOutputDesc kSkbOutputs", skb_rows);
@@ -347,7 +347,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.error_sites = kErrorSites,");
   w.line("\t.nerror_sites = " + std::to_string(site_rows.size()) + ",");
   w.line("\t.max_record_size = sizeof(union bt_any_record),");
-  w.line("\t.helper_uses = kHelperUses,");  // h2
+  w.line("\t.helper_uses = kHelperUses,");
   w.line("\t.nhelper_uses = " + std::to_string(helper_rows.size()) + ",");
   w.line("\t.skb_outputs = kSkbOutputs,");
   w.line("\t.nskb_outputs = " + std::to_string(skb_rows.size()) + ",");
@@ -383,7 +383,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   for (size_t i = 0; i < prog.kaddr_symbols.size(); i++)
     w.line("\t\tskel->rodata->bt_kaddr_" + std::to_string(i) + " = resolve_kaddr(" +
            c_string_literal(prog.kaddr_symbols[i]) + ");");
-  // --- h2: kernel objects, looked up on this host ---
+  // --- kernel objects, looked up on this host ---
   for (const auto &sym : prog.percpu_symbols)
     w.line("\t\trequire_percpu_variable(" + c_string_literal(sym.name) + ");");
   for (size_t i = 0; i < prog.cgroupid_sites.size(); i++) {
@@ -399,7 +399,6 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                            : "kfunc_allowed(" + c_string_literal(q.kfunc) + ", " + c_string_literal(q.provider) + ")";
     w.line("\t\tskel->rodata->bt_kfunc_" + std::to_string(i) + " = " + call + ";");
   }
-  // --- end h2 ---
   for (size_t i = 0; i < prog.program_options.size(); i++) {
     std::string id = std::to_string(i);
     if (prog.program_options[i].kind == ProgramOption::String)

@@ -96,7 +96,7 @@ class BtfTypes {
   // __bpf_trace_<event> or typedef btf_trace_<event>), first (void *) param skipped.
   std::optional<ArgsInfo> raw_tracepoint_args(const std::string &event, std::string &error);
 
-  // h2: the type of a kernel variable (a BTF VAR; vmlinux BTF describes
+  // the type of a kernel variable (a BTF VAR; vmlinux BTF describes
   // only per-CPU variables), for percpu_kaddr().
   std::optional<Type> variable_type(const std::string &name);
 

@@ -67,7 +67,7 @@ struct ProbeInfo {
   bool args_loaded = false;
   ArgsInfo args;             // typed `args` of tracepoint/rawtracepoint/fentry probes (first attach point)
   std::vector<ArgsInfo> ap_args;  // the args layout of each attach point
-  // h2: functions whose BPF helper the kernel restricts (override, path,
+  // functions whose BPF helper the kernel restricts (override, path,
   // socket_cookie, skboutput, write_user): checked and explained at start.
   std::set<std::string> restricted_calls;
   // Per attach point: for kprobe/kretprobe, the BTF signature of an
@@ -102,7 +102,7 @@ struct FunctionInfo {
   ProbeInfo locals;          // its scratch variables, parameters first (slots 0..n-1)
 };
 
-// --- h2: kernel objects ---
+// --- kernel objects ---
 // percpu_kaddr("sym"): a per-CPU kernel variable, declared as a typed
 // `__ksym` extern that libbpf resolves against the target's BTF at load.
 struct PercpuSymbol {
@@ -131,7 +131,6 @@ struct SkbOutputSite {
   std::string file;
   uint64_t offset = 0;
 };
-// --- end h2 ---
 
 struct Config {
   uint64_t max_strlen = 1024;
@@ -166,12 +165,11 @@ struct CheckedProgram {
   std::set<std::string> script_records;      // structs/unions the script defines (not in kernel BTF)
   // (value, name) pairs of every enum a printed value can hold, by enum name.
   std::map<std::string, std::vector<std::pair<int64_t, std::string>>> enum_values;
-  // --- h2: kernel objects ---
+  // --- kernel objects ---
   std::vector<PercpuSymbol> percpu_symbols;    // percpu_kaddr(), by id
   std::vector<CgroupIdSite> cgroupid_sites;    // cgroupid(), by id: rodata set at start
   std::vector<KfuncQuery> kfunc_queries;       // kfunc_exist()/kfunc_allowed(), by id: rodata bools
   std::vector<SkbOutputSite> skboutput_sites;  // skboutput(), by id
-  // --- end h2 ---
   bool uses_kstack = false;
   bool uses_ustack = false;
   bool uses_elapsed = false;

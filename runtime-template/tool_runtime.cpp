@@ -56,7 +56,7 @@ struct Options {
   std::vector<char *> positional;
 };
 
-// libbpf's messages, kept to explain a failed load (h2: helper_support).
+// libbpf's messages, kept to explain a failed load (see helper_support).
 std::string g_libbpf_log;
 void keep_libbpf_message(const char *fmt, va_list ap) {
   char line[4096];
@@ -390,7 +390,7 @@ class Tool {
   bool exit_requested_ = false;
   int exit_code_ = 0;
   Child child_;
-  SkbOutputs skb_outputs_;  // h2: skboutput() pcap files
+  SkbOutputs skb_outputs_;  // skboutput() pcap files
 };
 
 // iter probes run when their iterator is read; the tool then ends, as

@@ -97,7 +97,7 @@ struct ToolDesc {
   const char *const *error_sites;    // "file:line:col" of each runtime-error site
   uint32_t nerror_sites;
   uint32_t max_record_size;          // sizeof the largest event record (perf-buffer fallback)
-  // h2: kernel objects
+  // kernel objects
   const HelperUse *helper_uses;      // restricted helpers, checked at start
   uint32_t nhelper_uses;
   const SkbOutputDesc *skb_outputs;  // skboutput() sites

@@ -178,7 +178,7 @@ class Analyser {
   std::set<int> string_positionals_;
   std::vector<std::string> kaddr_symbols_;
   std::vector<UaddrSymbol> uaddr_symbols_;
-  // h2: kernel objects
+  // kernel objects
   std::vector<PercpuSymbol> percpu_symbols_;
   std::vector<CgroupIdSite> cgroupid_sites_;
   std::vector<KfuncQuery> kfunc_queries_;
@@ -188,7 +188,7 @@ class Analyser {
   bool uses_cpid_ = false;
   std::set<const Node *> untyped_aggregate_copies_;  // `@y = @count_map` with @y untyped (first walk)
 
-  // --- h5: fn definitions ---
+  // --- fn definitions ---
   std::vector<FunctionInfo> functions_;
   std::map<std::string, int> function_ids_;
   FunctionInfo *function_ = nullptr;  // the function whose body is being checked
@@ -213,7 +213,7 @@ class Analyser {
   }
   int register_format(const Node &n, FormatKind kind, const std::string &format, const std::vector<Type> &args);
 
-  // --- h5: tseries ---
+  // --- tseries ---
   std::string unstable_tseries_ = "warn";
   bool warned_tseries_ = false;
   void check_tseries_assign(Node &n, MapInfo &m);
@@ -250,7 +250,7 @@ void Analyser::read_config() {
       if (is_int) config_.print_maps_on_exit = v->ival != 0;
       else if (v && v->kind == NodeKind::Bool) config_.print_maps_on_exit = v->ival != 0;
       else error(item.loc, "config 'print_maps_on_exit' needs true or false");
-    } else if (key == "unstable_tseries") {  // h5: enable, warn or error
+    } else if (key == "unstable_tseries") {  // enable, warn or error
       if (s != "enable" && s != "warn" && s != "error" && !(is_int && v->ival <= 1))
         error(item.loc, "config 'unstable_tseries' must be enable, warn or error");
       unstable_tseries_ = is_int ? (v->ival ? "enable" : "error") : s;
@@ -765,7 +765,7 @@ void Analyser::check_map_assign(Node &n) {
   check_map_key(target);
   MapInfo &m = map_info(target.name, target.loc);
   Node &rhs = *n.rhs;
-  if (rhs.kind == NodeKind::Call && rhs.name == "tseries") return check_tseries_assign(n, m);  // h5
+  if (rhs.kind == NodeKind::Call && rhs.name == "tseries") return check_tseries_assign(n, m);
   if (rhs.kind == NodeKind::Call && kAggregations.count(rhs.name)) {
     if (n.op != "=") {
       error(n.loc, rhs.name + "() can only be assigned with '='");
@@ -1950,7 +1950,7 @@ void Analyser::check_call(Node &n) {
     }
     return;
   }
-  // --- h4: watchpoints ---
+  // --- watchpoints ---
   if (f == "unwatch") {
     // Asynchronous: the tool removes every watchpoint on this address.
     if (!want_args(1, 1)) return;
@@ -1961,15 +1961,15 @@ void Analyser::check_call(Node &n) {
     n.type = make_void();
     return;
   }
-  // --- h5: tseries() outside a map assignment ---
+  // --- tseries() outside a map assignment ---
   if (f == "tseries") {
     error(n.loc, "tseries() must be assigned to a map, e.g. @x = tseries(value, 1s, 10)");
     n.type = make_int(8, true);  // no second error about the missing value
     return;
   }
-  // --- h5: calls of script functions (fn) ---
+  // --- calls of script functions (fn) ---
   if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
-  // --- h1: builtins with arguments, string and compile-time helpers ---
+  // --- builtins with arguments, string and compile-time helpers ---
   auto want_task = [&](size_t i) {
     check_expr(*n.args[i]);
     const Type &t = n.args[i]->type;
@@ -2214,8 +2214,7 @@ void Analyser::check_call(Node &n) {
     n.type.elem = std::make_shared<Type>(make_int(1, false));
     return;
   }
-  // --- end h1 ---
-  // --- h2: kernel objects (percpu_kaddr, cgroupid, cgroup_path, path,
+  // --- kernel objects (percpu_kaddr, cgroupid, cgroup_path, path,
   // socket_cookie, skboutput, override, write_user, kfunc_exist/allowed) ---
   // Helpers the kernel gives only to some program types: the tool checks
   // and explains them on the target (runtime-template/helper_support.cpp).
@@ -2372,11 +2371,10 @@ void Analyser::check_call(Node &n) {
     if (it == kfunc_queries_.end()) kfunc_queries_.push_back(q);
     return;
   }
-  // --- end h2 ---
   error(n.loc, "unknown function '" + f + "'");
 }
 
-// ------------------------------------------------------ h5: functions --
+// ------------------------------------------------------ functions --
 // `fn name($a: T, ...): R { ... }`: parameters and results are integers,
 // booleans or pointers; the body is checked like a probe body without a
 // probe context; every path of a function with a result must `return` one.
@@ -2529,7 +2527,7 @@ void Analyser::check_no_recursion() {
   }
 }
 
-// -------------------------------------------------------- h5: tseries --
+// -------------------------------------------------------- tseries --
 // `@m[k] = tseries(value, interval, count[, "avg|max|min|sum"])`: the last
 // `count` intervals of `interval` nanoseconds (a literal, usually with a
 // unit: 100ms, 1s), each holding the last value recorded in it or the
@@ -2603,7 +2601,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     time_formats_.clear();
     program_options_.clear();
     join_separators_.clear();
-    skboutput_sites_.clear();  // h2
+    skboutput_sites_.clear();
     keyless_use_.clear();
     keyed_use_.clear();
     for (auto &fi : functions_) check_function(fi);
@@ -2631,7 +2629,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     if (m.bpf_type.empty()) m.bpf_type = m.value.is_aggregation() ? "percpu_hash" : "hash";
     bool bucketed = m.value.kind == TypeKind::Hist || m.value.kind == TypeKind::Lhist;
     if (m.max_entries == 0) m.max_entries = m.is_scalar() && !bucketed ? 1 : config_.max_map_keys;
-    if (m.value.kind == TypeKind::Tseries)  // h5: one entry per key and interval
+    if (m.value.kind == TypeKind::Tseries)  // one entry per key and interval
       m.max_entries = (m.is_scalar() ? 1 : m.max_entries) * static_cast<uint64_t>(m.value.agg_args[1]);
     out->map_ids[name] = m.id;
     out->maps.push_back(m);
@@ -2653,10 +2651,10 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->program_options = program_options_;
   out->script_records = script_types_.records();
   out->join_separators = join_separators_;
-  out->percpu_symbols = percpu_symbols_;    // h2
-  out->cgroupid_sites = cgroupid_sites_;    // h2
-  out->kfunc_queries = kfunc_queries_;      // h2
-  out->skboutput_sites = skboutput_sites_;  // h2
+  out->percpu_symbols = percpu_symbols_;
+  out->cgroupid_sites = cgroupid_sites_;
+  out->kfunc_queries = kfunc_queries_;
+  out->skboutput_sites = skboutput_sites_;
   out->uses_kstack = uses_kstack_;
   out->uses_ustack = uses_ustack_;
   out->uses_elapsed = uses_elapsed_;

@@ -97,6 +97,11 @@ if ((${#background[@]})); then
   if [[ -x $helpers/${background[0]} ]]; then background[0]=$helpers/${background[0]}; fi
   "${background[@]}" >"$dir/background.log" 2>&1 </dev/null &
   bgpid=$!
+  # The tool reads /proc/PID/exe at start: wait until the child has exec'd.
+  for _ in $(seq 200); do
+    [[ $(readlink "/proc/$bgpid/exe" 2>/dev/null) == "$(readlink -f "$(command -v "${background[0]}")")" ]] && break
+    sleep 0.01
+  done
   for i in "${!args[@]}"; do args[i]=${args[i]//\{bgpid\}/$bgpid}; done
 fi
 

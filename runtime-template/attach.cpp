@@ -170,6 +170,7 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
   }
   MatchOptions mo;
   mo.pid = pid;
+  mo.lang = p.lang;
   auto matches = match_probes(provider, p.target, "", p.func, mo);
   if (matches.empty()) {
     r.error = resolve_binary_paths(p.target, pid).empty() ? binary_not_found(p, pid)

@@ -876,6 +876,7 @@ int list_tool_probes(const ToolDesc &d, int pid) {
       printf("%s\n", p.display);
       continue;
     }
+    mo.lang = p.lang;
     for (const auto &m : match_probes(p.provider, p.target, p.ns, p.func, mo))
       printf("%s:%s\n", p.provider, m.str().c_str());
   }

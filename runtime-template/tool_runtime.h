@@ -41,6 +41,7 @@ struct ProbeDesc {
   // A tracepoint of a wildcard expanded when compiling (because the probe
   // reads `args`): the pattern, else "". Missing on the target = skipped.
   const char *expanded_from;
+  const char *lang;        // uprobe: "cpp" matches `func` against demangled C++ names
 };
 
 // Runtime actions carried by the event channel; ids above the format-call

@@ -901,12 +901,30 @@ void BpfEmitter::format_call(const Node &n) {
   format_record(prog_.formats[n.id], args);
 }
 
+// Whether evaluating `n` calls a script function (fn).
+static bool calls_script_function(const Node &n) {
+  if (n.kind == NodeKind::Call && n.op == "fn") return true;
+  for (const Node *c : {n.lhs.get(), n.rhs.get(), n.cond.get(), n.els.get()})
+    if (c && calls_script_function(*c)) return true;
+  for (const auto &a : n.args)
+    if (a && calls_script_function(*a)) return true;
+  return false;
+}
+
 void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Node *> &args,
                                const std::vector<std::string> &raw) {
   std::string rec = "struct bt_format_" + std::to_string(fc.id);
   std::string def = rec + " {\n\t__u64 action;\n";
   for (size_t i = 0; i < fc.args.size(); i++) def += "\t" + types_.decl(fc.args[i], "arg" + std::to_string(i)) + ";\n";
   record_structs.push_back(def + "};\n");
+  // Arguments calling a script function run before the record is reserved,
+  // so records the function sends come first, as in bpftrace.
+  std::vector<std::string> early(fc.args.size());
+  for (size_t i = 0; i < fc.args.size() && i < args.size(); i++) {
+    if (!args[i] || is_memory(fc.args[i]) || !calls_script_function(*args[i])) continue;
+    early[i] = "_arg" + std::to_string(tmp_++);
+    body_.line(types_.decl(fc.args[i], early[i]) + " = " + cast_to(fc.args[i], expr(*args[i])) + ";");
+  }
   body_.open("");
   body_.line(rec + " *_rec = bt_reserve(sizeof(*_rec));");
   body_.line("");
@@ -915,7 +933,8 @@ void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Nod
   for (size_t i = 0; i < fc.args.size(); i++) {
     std::string dst = "_rec->arg" + std::to_string(i);
     const Node *a = i < args.size() ? args[i] : nullptr;
-    if (!a) body_.line(dst + " = " + cast_to(fc.args[i], raw.at(i)) + ";");
+    if (!early[i].empty()) body_.line(dst + " = " + early[i] + ";");
+    else if (!a) body_.line(dst + " = " + cast_to(fc.args[i], raw.at(i)) + ";");
     else if (is_memory(fc.args[i])) emit_into(*a, dst, fc.args[i]);
     else body_.line(dst + " = " + cast_to(fc.args[i], expr(*a)) + ";");
   }

@@ -266,6 +266,9 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     if (!link && (errno == ENOENT || errno == EOPNOTSUPP) && access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
         access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
       r.error = std::string(p.display) + ": kprobes are not supported by this kernel (no CONFIG_KPROBES)";
+    else if (!link && errno == EILSEQ)  // the kernel's instruction decoder disagrees with the offset
+      r.error = std::string(p.display) + ": offset " + std::to_string(p.offset) +
+                " is not on an instruction boundary of " + p.func;
     else if (!link)
       r.error = std::string(p.display) + ": " + errno_text(errno) +
                 (errno == ENOENT ? " (no such kernel function)" : "");

@@ -1433,6 +1433,17 @@ std::string BpfEmitter::call_expr(const Node &n) {
            expr(*n.args[1]) + ", " + std::to_string(n.args[1]->type.size) + ")";
   if (f == "len" && n.args[0]->kind == NodeKind::Map)
     return "bt_map_len(&" + map_symbol(n.args[0]->name) + ")";
+  if (f == "len") {
+    // The depth of a stack: bpf_get_stack() fills (up to the limit) frames
+    // in scratch memory and returns their size in bytes.
+    const Type &stack = n.args[0]->type;
+    uint32_t limit = stack.count ? stack.count : 127;
+    std::string frames = temp(make_string(limit * 8), "_frames");
+    std::string bytes = "_stack_bytes" + std::to_string(tmp_++);
+    body_.line("long " + bytes + " = bpf_get_stack(ctx, &" + frames + ", sizeof(" + frames + "), " +
+               (stack.kind == TypeKind::Ustack ? "BPF_F_USER_STACK" : "0") + ");");
+    return "(" + bytes + " > 0 ? (__u64)" + bytes + " / 8 : 0)";
+  }
   if (f == "ksym") return "(__u64)(" + expr(*n.args[0]) + ")";
   if (f == "strncmp") {
     return "(!bt_streq(" + expr(*n.args[0]) + ", " + expr(*n.args[1]) + ", " + std::to_string(n.args[2]->ival) + "))";

@@ -13,6 +13,7 @@
 
 #include "runtime-template/perf_events.h"
 #include "runtime-template/probe_catalog.h"
+#include "runtime-template/usyms.h"
 
 namespace bt2bin::rt {
 
@@ -160,6 +161,15 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
     if (paths.empty()) {
       r.error = binary_not_found(p, pid);
       return;
+    }
+    if (*p.func && p.offset) {
+      // As bpftrace: an offset must stay inside the function it is relative to.
+      ElfSymbolInfo sym = symbol_address(paths[0], p.func);
+      if (sym.found && sym.size && p.offset >= sym.size) {
+        r.error = std::string(p.display) + ": offset " + std::to_string(p.offset) + " is outside the function (" +
+                  p.func + " is " + std::to_string(sym.size) + " bytes)";
+        return;
+      }
     }
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
     if (*p.func) opts.func_name = p.func;

@@ -171,9 +171,15 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
         return;
       }
     }
+    uint64_t offset = p.offset;
+    if (!*p.func && !vaddr_file_offset(paths[0], p.offset, offset)) {
+      // uprobe:bin:0xADDR: a virtual address of the binary, attached at its file offset.
+      r.error = std::string(p.display) + ": address is not in a loaded segment of " + paths[0];
+      return;
+    }
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
     if (*p.func) opts.func_name = p.func;
-    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), p.offset, &opts);
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), offset, &opts);
     if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
     else add_link(r, link, p.display);
     return;

@@ -1227,6 +1227,11 @@ ElfSymbolInfo symbol_address(const std::string &path, std::string_view symbol) {
   return info;
 }
 
+bool vaddr_file_offset(const std::string &path, uint64_t vaddr, uint64_t &offset) {
+  ElfFile *f = file_cache().by_path(path);
+  return f && f->ok && f->vaddr_to_file_offset(vaddr, offset);
+}
+
 uint64_t symbol_file_offset(const std::string &path, std::string_view symbol) {
   return symbol_address(path, symbol).file_offset;
 }

@@ -101,6 +101,9 @@ int elf_type(const std::string &path);
 // Exact-name lookup in .symtab and .dynsym (and the debug file) of FUNC,
 // GNU_IFUNC and OBJECT symbols; the default version wins over hidden ones.
 ElfSymbolInfo symbol_address(const std::string &path, std::string_view symbol);
+// File offset of the link-time virtual address `vaddr` in `path` (false if
+// no loadable segment holds it): uprobe:bin:0xADDR attaches there.
+bool vaddr_file_offset(const std::string &path, uint64_t vaddr, uint64_t &offset);
 // File offset of `symbol` (0 when not found: no function lives at offset 0).
 uint64_t symbol_file_offset(const std::string &path, std::string_view symbol);
 

@@ -162,6 +162,10 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
       r.error = binary_not_found(p, pid);
       return;
     }
+    if (*p.func && !symbol_address(paths[0], p.func).found) {
+      r.error = std::string(p.display) + ": no function '" + p.func + "' in " + paths[0];
+      return;
+    }
     if (*p.func && p.offset) {
       // As bpftrace: an offset must stay inside the function it is relative to.
       ElfSymbolInfo sym = symbol_address(paths[0], p.func);
@@ -250,7 +254,7 @@ void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, P
     opts.bpf_cookie = namer.name("tracepoint:" + cat + ":" + ev);
     bpf_link *link = bpf_program__attach_tracepoint_opts(prog, cat.c_str(), ev.c_str(), &opts);
     if (!link && errno == ENOENT) {
-      r.error = "tracepoint not found: " + cat + ":" + ev;
+      r.error = "tracepoint:" + cat + ":" + ev + ": no such tracepoint on this kernel";
       return;
     }
     if (!add_link(r, link, "tracepoint:" + cat + ":" + ev)) return;

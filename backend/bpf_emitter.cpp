@@ -131,7 +131,8 @@ class BpfEmitter {
   std::string field(const Node &n);
   std::string map_read(const Node &n);
   void emit_into(const Node &n, const std::string &dest, const Type &dest_type);
-  std::string key_of(const Node &map);  // builds the key, returns its lvalue
+  std::string key_of(const Node &map);
+  std::string key_of_call(const Node &map, const Node &key);  // builds the key, returns its lvalue
   std::string temp(const Type &t, const std::string &prefix = "_t");
   std::string var_name(const std::string &var) const;
   // Whether memory behind a pointer of type `t` is read with the user helpers.
@@ -738,6 +739,17 @@ void BpfEmitter::for_map(const Node &n) {
   body_.line("");
   body_.line("bpf_for_each_map_elem(&" + map_symbol(m.name) + ", " + cb + ", &_loop, 0);");
   body_.close();
+}
+
+// The key of a map function's (map, key) arguments, as key_of() builds
+// `@m[key]`: has_key(@m, k), find(@m, k, $v).
+std::string BpfEmitter::key_of_call(const Node &map, const Node &key) {
+  Node access(NodeKind::Map, map.loc);
+  access.name = map.name;
+  access.args.push_back(NodePtr(const_cast<Node *>(&key)));
+  std::string lvalue = key_of(access);
+  access.args[0].release();  // borrowed, not owned
+  return lvalue;
 }
 
 // Builds the key of `@m[...]` in a local (or scratch) and returns its lvalue.
@@ -1383,12 +1395,8 @@ std::string BpfEmitter::call_expr(const Node &n) {
   const std::string &f = n.name;
   if (n.op == "fn") return fn_call(n);  // a script function
   if (f == "has_key") {
-    Node fake(NodeKind::Map, n.args[0]->loc);
-    fake.name = n.args[0]->name;
-    fake.args.push_back(NodePtr(n.args[1].get()));
-    std::string key = key_of(fake);
-    fake.args[0].release();
-    return "(bpf_map_lookup_elem(&" + map_symbol(fake.name) + ", &" + key + ") != NULL)";
+    std::string key = key_of_call(*n.args[0], *n.args[1]);
+    return "(bpf_map_lookup_elem(&" + map_symbol(n.args[0]->name) + ", &" + key + ") != NULL)";
   }
   if (f == "bswap") {
     uint32_t s = n.type.size;
@@ -1857,11 +1865,7 @@ std::optional<std::string> BpfEmitter::stdlib_call_expr(const Node &n) {
     // One lookup: on a hit the value is copied into the variable.
     const Node &map = *n.args[0], &var = *n.args[2];
     const MapInfo &m = *prog_.find_map(map.name);
-    Node fake(NodeKind::Map, map.loc);
-    fake.name = map.name;
-    fake.args.push_back(NodePtr(const_cast<Node *>(n.args[1].get())));
-    std::string key = key_of(fake);
-    fake.args[0].release();
+    std::string key = key_of_call(map, *n.args[1]);
     const Type &vt = var_type(var);
     if (!declared_vars_.count(var.id)) {
       if (is_memory(vt)) {

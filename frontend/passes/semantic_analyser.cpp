@@ -1572,6 +1572,13 @@ void Analyser::check_call(Node &n) {
     n.args[i]->type = m.value;
     return &m;
   };
+  // has_key(@m, k) / find(@m, k, ...): the map, and k fixes or checks its key type.
+  auto want_map_and_key = [&]() -> MapInfo * {
+    MapInfo *m = want_map(0);
+    check_expr(*n.args[1]);
+    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    return m;
+  };
 
   if (kAggregations.count(f)) {
     error(n.loc, f + "() must be assigned to a map, e.g. @x = " + f + "(...)");
@@ -1656,9 +1663,7 @@ void Analyser::check_call(Node &n) {
   }
   if (f == "has_key") {
     if (!want_args(2, 2)) return;
-    MapInfo *m = want_map(0);
-    check_expr(*n.args[1]);
-    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    want_map_and_key();
     n.type = make_bool();
     return;
   }
@@ -2129,9 +2134,7 @@ void Analyser::check_call(Node &n) {
   if (f == "find") {
     // find(@m, key, $v): true when key is in @m, and then $v holds its value.
     if (!want_args(3, 3)) return;
-    MapInfo *m = want_map(0);
-    check_expr(*n.args[1]);
-    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    MapInfo *m = want_map_and_key();
     Node &var = *n.args[2];
     n.type = make_bool();
     if (var.kind != NodeKind::Variable) {

@@ -185,7 +185,10 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
     if (*p.func) opts.func_name = p.func;
     bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), offset, &opts);
     if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
-    else add_link(r, link, p.display);
+    else {
+      add_link(r, link, p.display);
+      Usyms::global().note_probe_binary(paths[0]);  // usym fallback once the process is gone
+    }
     return;
   }
   MatchOptions mo;
@@ -202,8 +205,12 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = namer.name(provider + ":" + m.target + ":" + m.func),
                 .retprobe = ret, .func_name = m.func.c_str());
     bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, m.target.c_str(), 0, &opts);
-    if (link) add_link(r, link, m.func);
-    else err = errno;  // some symbols (ifuncs, aliases) cannot be probed: skip them
+    if (link) {
+      add_link(r, link, m.func);
+      Usyms::global().note_probe_binary(m.target);
+    } else {
+      err = errno;  // some symbols (ifuncs, aliases) cannot be probed: skip them
+    }
   }
   if (r.attached == 0) r.error = std::string(p.display) + ": " + errno_text(err);
 }
@@ -214,8 +221,12 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
 void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
   if (!p.wildcard) {
     auto paths = resolve_binary_paths(p.target, pid);
-    if (paths.empty()) r.error = binary_not_found(p, pid);
-    else add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr), p.display);
+    if (paths.empty()) {
+      r.error = binary_not_found(p, pid);
+      return;
+    }
+    add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr), p.display);
+    if (r.attached) Usyms::global().note_probe_binary(paths[0]);
     return;
   }
   MatchOptions mo;

@@ -722,6 +722,7 @@ struct Usyms::Impl {
   UsymsOptions opts;
   std::unordered_map<int, Process> procs;
   std::unordered_set<std::string> paths;  // interned module paths
+  std::unordered_set<std::string> probe_binaries;  // see note_probe_binary()
 
   const std::string *intern(std::string_view s) {
     return &*paths.emplace(s).first;
@@ -903,7 +904,8 @@ struct Usyms::Impl {
         }
       }
     }
-    if (!p.have_maps && !fallback_exe.empty()) {
+    // Gone (or a zombie, whose maps are empty): try the probe's binary.
+    if (p.maps.empty() && !fallback_exe.empty()) {
       if (!p.fallback || *p.fallback != fallback_exe)
         p.fallback = intern(fallback_exe);
       ElfFile *f = file_cache().by_path(*p.fallback, opts.debug_files);
@@ -940,13 +942,15 @@ UsymInfo Usyms::lookup(int pid, uint64_t addr) {
 }
 
 UsymInfo Usyms::lookup(int pid, uint64_t addr, std::string_view fallback_exe) {
+  if (fallback_exe.empty() && impl_->probe_binaries.size() == 1)
+    fallback_exe = *impl_->probe_binaries.begin();
   return impl_->lookup(pid, addr, fallback_exe);
 }
 
 void Usyms::append_symbol(std::string &out, int pid, uint64_t addr,
                           bool show_offset, bool perf_mode,
                           std::string_view fallback_exe) {
-  UsymInfo s = impl_->lookup(pid, addr, fallback_exe);
+  UsymInfo s = lookup(pid, addr, fallback_exe);
   if (!s.found) {
     out += "0x";
     append_hex(out, addr);
@@ -981,6 +985,10 @@ bool Usyms::preload(int pid) {
   for (Mapping &m : p.maps)
     impl_->mapping_file(pid, m);
   return true;
+}
+
+void Usyms::note_probe_binary(const std::string &path) {
+  impl_->probe_binaries.insert(path);
 }
 
 void Usyms::forget(int pid) { impl_->procs.erase(pid); }

@@ -8,8 +8,9 @@
 // headers (so PIE executables and shared objects resolve), [vdso] is read
 // from our own vDSO image, and /tmp/perf-PID.map covers JIT code. C++
 // names are demangled unless disabled. A process that has exited resolves
-// only if it was looked up (or preload()ed) before; otherwise callers print
-// the hex address, as bpftrace does.
+// if it was looked up (or preload()ed) before, or, as in bpftrace, through
+// the probe's binary when the tool's user probes all name one binary
+// (note_probe_binary); otherwise callers print the hex address.
 //
 // The free functions resolve probe targets at tool start: uprobe binaries
 // (resolve_binary), symbol addresses and file offsets (uaddr(), uprobe
@@ -69,6 +70,9 @@ class Usyms {
 
   // Reads /proc/PID/maps now so the process still resolves after it exits.
   bool preload(int pid);
+  // Records the binary a uprobe/USDT probe attached to. While exactly one
+  // binary has been noted, it is the fallback of lookups without one.
+  void note_probe_binary(const std::string &path);
   void forget(int pid);
   void clear();
 

@@ -366,6 +366,20 @@ TEST_CASE("symbols: exited processes print hex, preload and fallback help") {
   UsymInfo s = u.lookup(dead, e.address + 1, self_exe());
   CHECK(s.name == "bt2bin_symtest_target");
   CHECK(s.offset == 1);
+  // The same without an explicit fallback, once the user probes all name
+  // one binary; a second binary makes the fallback ambiguous again.
+  Usyms probed;
+  probed.note_probe_binary(self_exe());
+  CHECK(probed.symbolize(dead, e.address + 1, true, false) == "bt2bin_symtest_target+1");
+  pid_t zombie = fork();  // exited but not reaped: its maps read as empty
+  REQUIRE(zombie >= 0);
+  if (zombie == 0)
+    _exit(0);
+  usleep(50000);
+  CHECK(probed.symbolize(zombie, e.address + 1, true, false) == "bt2bin_symtest_target+1");
+  waitpid(zombie, nullptr, 0);
+  probed.note_probe_binary("/bin/true");
+  CHECK_FALSE(probed.lookup(dead, e.address + 1).found);
 
   pid_t child = fork();
   REQUIRE(child >= 0);

@@ -10,11 +10,24 @@
 
 #include "skeletons/bt2bin_names.bpf.h"
 
-/* strstr(): index of `needle` in `hay` (both NUL-terminated), or -1. */
+/* The string kfunc of Linux 6.17+: the first `len` bytes of s1 are searched
+ * for the NUL-terminated s2; the index, or -ENOENT when it is not there.
+ * Weak: on older kernels it resolves to NULL and its call is dead code. */
+extern int bpf_strnstr(const char *s1__ign, const char *s2__ign, size_t len) __ksym __weak;
+
+/* strstr(): index of `needle` in `hay` (both NUL-terminated, of capacity
+ * hay_size and needle_size), as bpftrace's standard library computes it:
+ * 0 for an empty needle; else the kernel's bpf_strnstr() where the kernel
+ * has it (not found: -ENOENT, i.e. -2), else a loop (not found: -1, also
+ * when the needle's capacity exceeds the haystack's). */
 static __always_inline __s64 bt_strstr(const char *hay, __u32 hay_size, const char *needle, __u32 needle_size)
 {
 	if (!needle_size || !needle[0])
 		return 0;
+	if (bpf_strnstr)
+		return bpf_strnstr(hay, needle, hay_size);
+	if (needle_size > hay_size)
+		return -1;
 	for (__u32 i = 0; i < hay_size; i++) {
 		int match = 1;
 

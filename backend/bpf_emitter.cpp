@@ -1309,13 +1309,15 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "ctx") return n.type.kind == TypeKind::Pointer ? "ctx" : "((__u64)ctx)";
   if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
   if (b == "usermode") {
-    if (ap_->provider == "profile" || ap_->provider == "software" || ap_->provider == "hardware")
+    // The privilege level in the low bits of the interrupted cs selector;
+    // other probe types were folded to a constant by the analyser.
+    const std::string &p = ap_->provider;
+    if (p == "profile" || p == "interval" || p == "software" || p == "hardware" || p == "watchpoint")
       // cs is 16 bits wide; perf_event contexts only allow 8-byte loads.
       return "((*(__u64 *)((char *)ctx + __builtin_offsetof(struct bpf_perf_event_data, regs.cs)) & 3) == 3)";
-    if (ap_->provider == "kprobe" || ap_->provider == "uprobe" || ap_->provider == "kretprobe" ||
-        ap_->provider == "uretprobe")
+    if (p == "kprobe" || p == "uprobe" || p == "kretprobe" || p == "uretprobe" || p == "usdt")
       return "((BPF_CORE_READ(ctx, cs) & 3) == 3)";
-    unsupported(n.loc, "usermode in a " + ap_->provider + " probe");
+    unsupported(n.loc, "usermode in a " + p + " probe");
   }
   if (b == "pcomm" || b == "comm" || b == "probe" || b == "probetype" || b == "ustack" || b == "leader_comm") {
     std::string t = temp(n.type);

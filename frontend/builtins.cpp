@@ -53,6 +53,16 @@ static bool in(const std::string &p, std::initializer_list<const char *> list) {
   return false;
 }
 
+std::optional<uint64_t> usermode_constant(const std::vector<std::string> &providers) {
+  for (const auto &p : providers) {
+    if (in(p, {"kprobe", "kretprobe", "uprobe", "uretprobe", "usdt", "profile", "interval", "software", "hardware",
+               "watchpoint"}))
+      continue;
+    return in(p, {"begin", "end", "self"}) ? 1 : 0;
+  }
+  return std::nullopt;
+}
+
 bool builtin_allowed(const std::string &name, const std::string &provider, std::string &why) {
   if (builtin_arg_index(name) >= 0) {
     if (in(provider, {"kprobe", "uprobe", "usdt", "rawtracepoint", "fentry", "fexit"})) return true;

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "frontend/types.h"
 
@@ -31,6 +33,14 @@ bool builtin_allowed(const std::string &name, const std::string &provider, std::
 // Builtins read from the probe's context (arguments, registers, stacks), which
 // for-map callbacks and fn bodies do not have.
 bool builtin_reads_probe_context(const std::string &name);
+
+// `usermode` as bpftrace computes it: from the cs register of the probe's
+// pt_regs in kprobe, uprobe, usdt and perf-event probes (profile, interval,
+// software, hardware, watchpoint); in a probe with any other attach point a
+// constant: 1 in BEGIN/END/self (they run from the tool, in user space), 0
+// elsewhere (tracepoints, fentry, iter... run in the kernel). nullopt: read
+// the registers.
+std::optional<uint64_t> usermode_constant(const std::vector<std::string> &providers);
 
 // The number of signal `name` ("SIGUSR1" or "USR1") on Linux, if known.
 std::optional<int> signal_number(const std::string &name);

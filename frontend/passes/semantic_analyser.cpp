@@ -88,6 +88,7 @@ class Analyser {
  private:
   bool check_format_args(const std::string &format, const std::vector<Type> &args, std::string &why,
                          int &arg_index);
+  void check_debugf(const Node &n);
 
   // ---- diagnostics (muted during the first walk) ----
   void error(const Location &loc, const std::string &msg) {
@@ -910,6 +911,17 @@ void Analyser::check_expr(Node &n) {
       if (function_ && (builtin_reads_probe_context(n.name) || n.name == "probe" || n.name == "probetype"))
         error(n.loc, "the " + n.name + " builtin needs a probe's context and can not be used inside a function");
       if ((n.name == "kstack" || n.name == "ustack") && !n.type.is_none()) break;  // typed by kstack(...)
+      if (n.name == "usermode" && probe_ && !function_) {
+        // As bpftrace: where no user registers can be read, a constant.
+        std::vector<std::string> providers;
+        for (const auto &ap : probe_->attach_points) providers.push_back(ap.provider);
+        if (auto folded = usermode_constant(providers)) {
+          n.kind = NodeKind::Integer;
+          n.ival = *folded;
+          check_expr(n);
+          break;
+        }
+      }
       n.type = *t;
       if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
@@ -1530,6 +1542,8 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
                               ? n.args[first_arg + 1 + arg_index]->loc
                               : n.args[first_arg]->loc;
     error(loc, why);
+  } else if (kind == FormatKind::Debugf) {
+    check_debugf(n);
   }
   // debugf() goes to the kernel's trace_pipe, not through the event channel.
   if (final_walk_ && kind != FormatKind::Debugf) {
@@ -1538,6 +1552,41 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
     formats_.push_back(std::move(call));
   }
   n.type = make_void();
+}
+
+// debugf() is bpf_trace_printk(), which takes at most three arguments and
+// fewer conversions than printf: as bpftrace, %d %u %x %p for integers and
+// %s for strings (length modifiers such as %llu are the kernel's).
+void Analyser::check_debugf(const Node &n) {
+  warning(n.loc, "the debugf() builtin is not recommended for production use: it writes to the kernel's "
+                 "trace buffer (see bpf_trace_printk in bpf-helpers(7))");
+  const Node &fmt = *n.args[0];
+  if (n.args.size() > 4) {
+    error(n.loc, "debugf() cannot use more than 3 conversion specifiers (a bpf_trace_printk limit)");
+    return;
+  }
+  rt::ParsedFormat parsed;
+  std::string why;
+  if (!rt::parse_format(fmt.str, parsed, why)) return;
+  auto specs = parsed.specs();
+  for (size_t i = 0; i < specs.size() && i + 1 < n.args.size(); i++) {
+    rt::FormatConv c = specs[i]->conv;
+    std::string name = rt::format_conv_name(c);
+    bool string_conv = c == rt::FormatConv::s;
+    if (!string_conv && c != rt::FormatConv::d && c != rt::FormatConv::u && c != rt::FormatConv::x &&
+        c != rt::FormatConv::p) {
+      if (final_walk_)
+        diags_.error(fmt.loc, "invalid format specifier for debugf(): " + name)
+            .hints.push_back("debugf() supports %d, %u, %x and %p for integers and %s for strings");
+      failed_ = true;
+      continue;
+    }
+    const Node &a = *n.args[i + 1];
+    if (a.type.is_none()) continue;
+    if (string_conv ? a.type.kind != TypeKind::String : !a.type.is_integer())
+      error(a.loc, "type does not match format specifier: " + name + " in debugf() needs " +
+                       (string_conv ? "a string" : "an integer") + ", not '" + a.type.to_string() + "'");
+  }
 }
 
 // A printf-family record the analyser adds itself (assert()'s errorf,

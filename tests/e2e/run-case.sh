@@ -125,6 +125,15 @@ if [[ -f $base.user ]]; then
 fi
 tool=${tool:-$dir/tool}
 
+# ---- NAME.trace: the tool runs under a name of its own, so that the kernel trace buffer lines
+# (debugf/bpf_trace_printk) written from its process (BEGIN/END run there) can be told apart ----
+trace_comm=''
+if [[ -f $base.trace ]]; then
+  trace_comm=bt$$_$RANDOM # a comm: at most 15 characters
+  ln -sf -- "$tool" "$dir/$trace_comm"
+  tool=$dir/$trace_comm
+fi
+
 # ---- run ----
 # timeout(1) forwards SIGINT/SIGTERM to the tool; env resets their disposition to default
 # (background jobs of a non-interactive shell start with SIGINT ignored).
@@ -181,6 +190,17 @@ if ! cmp -s "$dir/expected.norm" "$dir/stdout.norm"; then
   note "--- stdout diff (expected vs actual${filters:+, after filter: ${filters[*]}})"
   diff -u --label "$name.expected" --label "actual stdout" "$dir/expected.norm" "$dir/stdout.norm" \
     >>"$dir/report" || true
+fi
+if [[ -n $trace_comm ]]; then
+  tracefs=/sys/kernel/tracing
+  [[ -r $tracefs/trace ]] || tracefs=/sys/kernel/debug/tracing
+  # `   COMM-PID   [CPU] FLAGS  TIME: bpf_trace_printk: MESSAGE` -> MESSAGE
+  sed -n "s/^ *$trace_comm-[0-9]\+ .*: bpf_trace_printk: //p" "$tracefs/trace" >"$dir/trace" 2>>"$dir/report" || true
+  if ! cmp -s "$base.trace" "$dir/trace"; then
+    reasons+=("kernel trace differs")
+    note "--- kernel trace diff (lines of $tracefs/trace from $trace_comm)"
+    diff -u --label "$name.trace" --label "actual trace" "$base.trace" "$dir/trace" >>"$dir/report" || true
+  fi
 fi
 if [[ -f $base.stderr ]] && ! cmp -s "$base.stderr" "$dir/stderr"; then
   reasons+=("stderr differs")

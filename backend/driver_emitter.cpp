@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "backend/c_types.h"
 #include "backend/c_writer.h"
@@ -149,11 +150,14 @@ const char *format_kind(FormatKind k) {
   return "0";
 }
 
-// `field=$N,...`: the numeric attach-point parts the tool reads from its
-// positional parameters at start (see ProbeDesc::deferred).
+// `field=$N,...` for the numeric attach-point parts the tool reads from its
+// positional parameters at start, and the bare name of each text part that
+// is a template holding "$N" (see ProbeDesc::deferred).
 std::string deferred_parts(const AttachPoint &ap) {
+  static const std::set<std::string> text_fields = {"target", "ns", "func", "unit", "mode"};
   std::string out;
-  for (const auto &[field, text] : ap.deferred) out += (out.empty() ? "" : ",") + field + "=" + text;
+  for (const auto &[field, text] : ap.deferred)
+    out += (out.empty() ? "" : ",") + (text_fields.count(field) ? field : field + "=" + text);
   return out;
 }
 

@@ -221,6 +221,11 @@ class Parser {
     ap_.provider = canonical;
     info_ = find_provider(canonical);
 
+    return parse_provider(canonical) && defer_text_parts();
+  }
+
+ private:
+  bool parse_provider(const std::string &canonical) {
     if (canonical == "begin" || canonical == "end") return parse_special();
     if (canonical == "kprobe") return parse_kprobe(true);
     if (canonical == "kretprobe") return parse_kprobe(false);
@@ -237,6 +242,59 @@ class Parser {
     if (canonical == "self") return parse_self();
     return parse_named();  // test, bench
   }
+
+  // Whether a text part of an attach point with positional parameters
+  // holds one: "$N" (a literal '$' of such an attach point is kept as "$$").
+  static bool holds_positional(const std::string &t) {
+    for (size_t i = 0; i + 1 < t.size(); i++) {
+      if (t[i] != '$') continue;
+      if (t[i + 1] == '$') {
+        i++;
+        continue;
+      }
+      if (std::isdigit(static_cast<unsigned char>(t[i + 1]))) return true;
+    }
+    return false;
+  }
+  static void unescape_dollars(std::string &t) {
+    for (size_t i = 0; (i = t.find("$$", i)) != std::string::npos; i++) t.erase(i, 1);
+  }
+
+  // Text parts given as positional parameters (`uprobe:/bin/x:$1`,
+  // `tracepoint:$1:$2`, `software:$1`) are templates the tool completes at
+  // start, as bpftrace substitutes them when it parses the script: each is
+  // recorded in `deferred` by its field name, and the probe is attached
+  // like a wildcard (by name at run time, `probe` named per attachment).
+  // Probes the compiler must resolve (BTF-typed fentry/fexit, iter, ...)
+  // cannot take them.
+  bool defer_text_parts() {
+    if (!ap_.has_positional) return true;
+    struct Field {
+      const char *name;
+      std::string *text;
+    } fields[] = {{"target", &ap_.target}, {"ns", &ap_.ns},     {"func", &ap_.func},
+                  {"unit", &ap_.unit},     {"mode", &ap_.mode}, {"pin", &ap_.pin}};
+    const std::string &p = ap_.provider;
+    bool runtime_named = p == "kprobe" || p == "kretprobe" || p == "uprobe" || p == "uretprobe" || p == "usdt" ||
+                         p == "tracepoint" || p == "profile" || p == "interval" || p == "software" ||
+                         p == "hardware" || p == "watchpoint";
+    for (auto &f : fields) {
+      if (!holds_positional(*f.text)) {
+        unescape_dollars(*f.text);
+        continue;
+      }
+      if (!runtime_named || f.text == &ap_.pin)
+        return fail_hint(ap_.loc, "a positional parameter cannot name " + std::string(p == "iter" ? "an " : "a ") + p +
+                                      " probe",
+                         "only kprobe, uprobe, usdt, tracepoint and perf-event probes are named when the tool "
+                         "starts; " + p + " probes are resolved when compiling");
+      ap_.deferred.emplace_back(f.name, *f.text);
+      if (f.text == &ap_.target || f.text == &ap_.ns || f.text == &ap_.func) ap_.need_expansion = true;
+    }
+    return true;
+  }
+
+ public:
 
  private:
   AttachPoint &ap_;
@@ -309,7 +367,7 @@ class Parser {
       }
       if (in_quotes) {
         if (c == '\\' && i + 1 < raw.size()) c = raw[++i];
-        cur.text += c;
+        cur.text += c == '$' ? "$$" : std::string(1, c);  // see unescape_dollars()
         continue;
       }
       if (c == ':') {
@@ -344,6 +402,10 @@ class Parser {
     }
     cur.end = raw.size();
     parts_.push_back(std::move(cur));
+    // A literal '$' stays "$$" only in the text parts of an attach point
+    // with positional parameters (see defer_text_parts()).
+    if (!ap_.has_positional)
+      for (auto &part : parts_) unescape_dollars(part.text);
     return true;
   }
 

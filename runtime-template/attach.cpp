@@ -32,6 +32,10 @@ bool add_link(AttachResult &r, bpf_link *link, const std::string &what) {
   return true;
 }
 
+// A probe with parts given as positional parameters: the program reads its
+// name (`probe`) by the attachment's BPF cookie, as for a wildcard.
+bool named_at_start(const ProbeDesc &p) { return p.deferred && *p.deferred; }
+
 int perf_event_open(perf_event_attr *attr, int pid, int cpu) {
   return static_cast<int>(syscall(__NR_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
@@ -43,7 +47,7 @@ uint64_t unit_to_ns(const std::string &unit, uint64_t n) {
   return n;  // ns or unit-less
 }
 
-void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid) {
+void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
   perf_event_attr attr = {};
   attr.size = sizeof(attr);
   std::string provider = p.provider;
@@ -76,6 +80,8 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     attr.config = info->config;
     attr.sample_period = p.freq ? p.freq : info->default_count;
   }
+  LIBBPF_OPTS(bpf_perf_event_opts, opts);
+  if (named_at_start(p)) opts.bpf_cookie = namer.name(p.display);
   int ncpus = libbpf_num_possible_cpus();
   int first = 0, last = every_cpu ? ncpus : 1;
   for (int cpu = first; cpu < last; cpu++) {
@@ -90,7 +96,7 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
       return;
     }
     r.perf_fds.push_back(fd);
-    bpf_link *link = bpf_program__attach_perf_event(prog, fd);
+    bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
     if (!link) {
       r.error = std::string(p.display) + ": " + errno_text(errno);
       return;
@@ -118,7 +124,7 @@ void attach_watchpoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, i
   r.watch_address = p.offset;
   // The address may come from a positional parameter: `probe` is named at run time.
   LIBBPF_OPTS(bpf_perf_event_opts, opts);
-  if (p.deferred && *p.deferred) opts.bpf_cookie = namer.name(p.display);
+  if (named_at_start(p)) opts.bpf_cookie = namer.name(p.display);
   int ncpus = libbpf_num_possible_cpus();
   for (int cpu = 0; cpu < (pid ? 1 : ncpus); cpu++) {
     int fd = perf_event_open(&attr, pid ? pid : -1, pid ? -1 : cpu);
@@ -183,6 +189,12 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
     }
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret);
     if (*p.func) opts.func_name = p.func;
+    // Named with the binary's path, as bpftrace names a uprobe once it found the binary.
+    if (named_at_start(p)) {
+      ProbeDesc found = p;
+      found.target = paths[0].c_str();
+      opts.bpf_cookie = namer.name(attach_point_name(found));
+    }
     bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), offset, &opts);
     if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
     else {
@@ -225,7 +237,9 @@ void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
       r.error = binary_not_found(p, pid);
       return;
     }
-    add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, nullptr), p.display);
+    LIBBPF_OPTS(bpf_usdt_opts, opts);
+    if (named_at_start(p)) opts.usdt_cookie = namer.name("usdt:" + paths[0] + ":" + p.ns + ":" + p.func);
+    add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, &opts), p.display);
     if (r.attached) Usyms::global().note_probe_binary(paths[0]);
     return;
   }
@@ -274,6 +288,20 @@ void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, P
 
 }  // namespace
 
+// The attach point's name as bpftrace prints it (AttachPoint::name() of
+// the compiler), from its parts once the positional parameters are known.
+std::string attach_point_name(const ProbeDesc &p) {
+  std::string n = p.provider;
+  for (const char *part : {p.target, p.lang, p.ns, p.unit})
+    if (part && *part) n += std::string(":") + part;
+  if (*p.func) n += std::string(":") + p.func + (p.offset ? "+" + std::to_string(p.offset) : "");
+  else if (p.offset) n += ":" + std::to_string(p.offset);
+  if (p.freq) n += ":" + std::to_string(p.freq);
+  if (p.len) n += ":" + std::to_string(p.len);
+  if (*p.mode) n += std::string(":") + p.mode;
+  return n;
+}
+
 AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
   AttachResult r;
   std::string provider = p.provider;
@@ -293,6 +321,7 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     if (r.attached == 0 && r.error.empty()) r.error = std::string(p.display) + ": " + errno_text(errno);
   } else if (provider == "kprobe" || provider == "kretprobe") {
     LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = provider == "kretprobe");
+    if (named_at_start(p)) opts.bpf_cookie = namer.name(p.display);
     bpf_link *link = bpf_program__attach_kprobe_opts(prog, p.func, &opts);
     if (!link && (errno == ENOENT || errno == EOPNOTSUPP) && access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
         access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
@@ -317,7 +346,7 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     attach_watchpoint(r, prog, p, pid, namer);
   } else if (provider == "profile" || provider == "interval" || provider == "software" ||
              provider == "hardware") {
-    attach_perf(r, prog, p, pid);
+    attach_perf(r, prog, p, pid, namer);
   } else {
     r.error = std::string(p.display) + ": probe type '" + provider + "' is not supported yet";
   }

@@ -34,6 +34,9 @@ struct ProbeNamer {
   }
 };
 
+// The attach point's name as bpftrace prints it (`probe`), from its parts.
+std::string attach_point_name(const ProbeDesc &p);
+
 // Attaches `prog` at `probe`; -p PID (`pid` != 0) restricts user probes and
 // perf events to that process (watchpoints: -p or -c).
 AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, int pid, ProbeNamer &namer);

@@ -28,6 +28,7 @@
 #include "runtime-template/ksyms.h"
 #include "runtime-template/usyms.h"
 #include "runtime-template/map_format.h"
+#include "runtime-template/perf_events.h"
 #include "runtime-template/probe_catalog.h"
 #include "runtime-template/printf_format.h"
 #include "runtime-template/runtime_output.h"
@@ -370,10 +371,10 @@ class Tool {
   void report_lost_events();
   bpf_program *program(const ProbeDesc &p) { return bpf_object__find_program_by_name(obj_, p.prog_name); }
   bool drop_unavailable_probes();
-  ProbeDesc with_deferred_parts(const ProbeDesc &p);
+  ProbeDesc with_deferred_parts(const ProbeDesc &p, std::string &error);
   void unwatch(uint64_t addr);
   bool check_expanded_tracepoints();
-  std::deque<std::string> displays_;  // probe names rebuilt at start (deferred parts)
+  std::deque<std::string> expanded_;  // attach-point parts and names completed at start (deferred parts)
   void run_iterators();
   std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
   std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
@@ -449,12 +450,76 @@ bool Tool::drop_unavailable_probes() {
   return true;
 }
 
-// The numeric attach-point parts given as positional parameters
-// (`watchpoint:$1:8:w`), read from the command line; the probe's display
-// name is rebuilt from the values.
-ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p) {
+namespace {
+
+// A text part of an attach point holding positional parameters: "$N" is
+// the tool's Nth argument ("" when missing, as in bpftrace), "$$" a '$'.
+std::string expand_positionals(const char *tmpl) {
+  std::string out;
+  for (const char *c = tmpl; *c; c++) {
+    if (*c != '$') {
+      out += *c;
+    } else if (c[1] == '$') {
+      out += '$';
+      c++;
+    } else {
+      char *end = nullptr;
+      long n = strtol(c + 1, &end, 10);
+      out += g_args.positional_str(static_cast<int>(n));
+      c = end - 1;
+    }
+  }
+  return out;
+}
+
+// What bpftrace says of an attach point whose parts given as positional
+// parameters are empty or not valid (it checks them when it parses the
+// script; the tool does when it starts). `deferred` names the parts.
+std::string bad_deferred_part(const ProbeDesc &q, const std::set<std::string> &deferred, int pid) {
+  std::string p = q.provider;
+  auto given = [&](const char *field) { return deferred.count(field) > 0; };
+  if ((p == "kprobe" || p == "kretprobe") && !*q.func && !q.offset) return "kprobes should be attached to a function";
+  if (p == "uprobe" || p == "uretprobe") {
+    if (given("target") && !*q.target) return p + " should have a target";
+    if (!*q.func && !q.offset) return p + " should be attached to a function and/or address";
+  }
+  if (p == "usdt") {
+    if (!*q.func) return "usdt probe must have a target function or wildcard";
+    if (given("target") && !*q.target && !pid)
+      return "usdt probe must specify at least path or pid to probe. To target all paths/pids set the path to '*'.";
+  }
+  if (p == "tracepoint" && (!*q.target || !*q.func)) return "tracepoint probe must have a target";
+  if ((p == "profile" || p == "interval") && given("unit")) {
+    if (!*q.unit) return p + " probe must have unit of time";
+    bool known = false;
+    for (auto u : kTimeUnits) known |= u == q.unit;
+    if (!known) return std::string(q.unit) + " is not an accepted unit of time";
+  }
+  if ((p == "software" || p == "hardware") && given("target")) {
+    if (!*q.target) return p + " probe must have a " + p + " event name";
+    if (!(p == "software" ? find_software_event(q.target) : find_hardware_event(q.target)))
+      return std::string(q.target) + " is not a " + p + " probe";
+  }
+  if (p == "watchpoint" && given("mode")) {
+    std::string m = q.mode;
+    if (m.empty() || m.find_first_not_of("rwx") != std::string::npos)
+      return "watchpoint mode must be combination of (r,w,x)";
+  }
+  return "";
+}
+
+}  // namespace
+
+// Attach-point parts given as positional parameters, read from the command
+// line at start (see ProbeDesc::deferred): numeric parts ("field=$N",
+// `watchpoint:$1:8:w`) and text parts, templates holding "$N"
+// (`uprobe:/bin/x:$1`, `tracepoint:$1:$2`). The probe's name is rebuilt
+// from the values; whether it is a wildcard is decided on them. `error` is
+// bpftrace's message when a part is empty or invalid.
+ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
   if (!p.deferred || !*p.deferred) return p;
   ProbeDesc q = p;
+  std::set<std::string> fields;
   std::string list = p.deferred;
   for (size_t start = 0; start <= list.size();) {
     size_t end = list.find(',', start);
@@ -462,18 +527,34 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p) {
     std::string item = list.substr(start, end - start);
     start = end + 1;
     size_t eq = item.find("=$");
-    if (eq == std::string::npos) continue;
+    if (eq == std::string::npos) {
+      const char **text = item == "target" ? &q.target
+                          : item == "ns"   ? &q.ns
+                          : item == "func" ? &q.func
+                          : item == "unit" ? &q.unit
+                          : item == "mode" ? &q.mode
+                                           : nullptr;
+      if (!text) continue;
+      fields.insert(item);
+      expanded_.push_back(expand_positionals(*text));
+      *text = expanded_.back().c_str();
+      continue;
+    }
     std::string field = item.substr(0, eq);
+    fields.insert(field);
     // Unsigned: kernel addresses do not fit an int64.
     uint64_t v = strtoull(g_args.positional_str(atoi(item.c_str() + eq + 2)), nullptr, 0);
     if (field == "address" || field == "offset") q.offset = v;
     else if (field == "freq") q.freq = v;
     else if (field == "len") q.len = v;
   }
-  if (strcmp(p.provider, "watchpoint") == 0) {
-    displays_.push_back("watchpoint:" + std::to_string(q.offset) + ":" + std::to_string(q.len) + ":" + q.mode);
-    q.display = displays_.back().c_str();
-  }
+  if (fields.count("target") || fields.count("ns") || fields.count("func"))
+    q.wildcard = has_wildcard(q.target) || has_wildcard(q.ns) || has_wildcard(q.func) ||
+                 (strcmp(q.provider, "usdt") == 0 && !*q.ns) || (q.lang && *q.lang);
+  expanded_.push_back(attach_point_name(q));
+  q.display = expanded_.back().c_str();
+  error = bad_deferred_part(q, fields, o_.pid);
+  if (!error.empty()) error = std::string(p.display) + ": " + error;
   return q;
 }
 
@@ -501,7 +582,13 @@ bool Tool::attach_all() {
     bpf_program *prog = program(p);
     // Watchpoints on a process address follow -p PID or the -c child.
     int pid = provider == "watchpoint" && !o_.pid ? static_cast<int>(g_args.child_pid) : o_.pid;
-    AttachResult r = attach_probe(prog, with_deferred_parts(p), pid, namer);
+    std::string bad;
+    ProbeDesc q = with_deferred_parts(p, bad);
+    if (!bad.empty()) {
+      fprintf(stderr, "ERROR: %s\n", bad.c_str());
+      return false;
+    }
+    AttachResult r = attach_probe(prog, q, pid, namer);
     if (!r.error.empty() && r.attached == 0) {
       if (std::string why = lockdown_problem(); !why.empty()) r.error = std::string(p.display) + ": " + why;
       std::string policy = d_.missing_probes;

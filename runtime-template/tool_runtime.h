@@ -35,8 +35,10 @@ struct ProbeDesc {
   int alternative_of;      // >= 0: an fentry/fexit twin of that kprobe row, used when kprobes are missing
   uint64_t len;            // watchpoint length
   const char *mode;        // watchpoint mode ("w", "rw", "x")
-  // Numeric parts given as positional parameters, resolved at start:
-  // "field=$N" pairs separated by ',' (fields: address, offset, freq, len).
+  // Parts given as positional parameters, resolved at start, separated by
+  // ',': "field=$N" for a numeric part (address, offset, freq, len), and the
+  // bare name of a text part (target, ns, func, unit, mode) whose text above
+  // is a template: "$N" is the Nth positional parameter, "$$" a '$'.
   const char *deferred;
   // A tracepoint of a wildcard expanded when compiling (because the probe
   // reads `args`): the pattern, else "". Missing on the target = skipped.

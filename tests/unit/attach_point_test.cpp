@@ -590,8 +590,37 @@ TEST_CASE("attach_point: positional parameters in numeric parts are deferred") {
   CHECK(off.deferred[0] == std::make_pair(std::string("offset"), std::string("$3")));
   AttachPoint sw = ok("software:$1:$2");  // event checked at run time
   CHECK(sw.target == "$1");
-  REQUIRE(sw.deferred.size() == 1);
+  REQUIRE(sw.deferred.size() == 2);
   CHECK(sw.deferred[0].first == "freq");
+  CHECK(sw.deferred[1] == std::make_pair(std::string("target"), std::string("$1")));
+}
+
+TEST_CASE("attach_point: text parts holding positional parameters are templates named at start") {
+  AttachPoint u = ok("uprobe:/bin/x:$1");
+  CHECK(u.func == "$1");
+  CHECK(u.need_expansion);  // attached by name on the target, like a wildcard
+  REQUIRE(u.deferred.size() == 1);
+  CHECK(u.deferred[0] == std::make_pair(std::string("func"), std::string("$1")));
+  AttachPoint t = ok("tracepoint:$1:sys_enter_$2");
+  REQUIRE(t.deferred.size() == 2);
+  CHECK(t.deferred[0].first == "target");
+  CHECK(t.deferred[1] == std::make_pair(std::string("func"), std::string("sys_enter_$2")));
+  AttachPoint n = ok("usdt:/bin/x:$1:$2");
+  CHECK(n.ns == "$1");
+  CHECK(n.func == "$2");
+  // A quoted '$' in an attach point with positional parameters stays "$$" in a template
+  // part, and a plain '$' in the other parts.
+  AttachPoint q = ok("uprobe:\"/opt/a$1\":f$1");
+  CHECK(q.target == "/opt/a$1");
+  CHECK(q.func == "f$1");
+  REQUIRE(q.deferred.size() == 1);
+  CHECK(q.deferred[0].first == "func");
+  AttachPoint e = ok("uprobe:$1:\"f$\"$2");
+  CHECK(e.func == "f$$$2");
+  CHECK_FALSE(ok("kprobe:vfs_read+$3").need_expansion);  // only a number deferred
+  CHECK(bad("fentry:$1").message() == "a positional parameter cannot name a fentry probe");
+  CHECK(bad("iter:$1").message() == "a positional parameter cannot name an iter probe");
+  CHECK(bad("rawtracepoint:$1").message() == "a positional parameter cannot name a rawtracepoint probe");
 }
 
 TEST_CASE("attach_point: positional parameter errors and quoting") {

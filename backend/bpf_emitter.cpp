@@ -1625,6 +1625,7 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.op == "&") {
         if (n.lhs->kind != NodeKind::Variable) unsupported(n.loc, "taking the address of a map value or a field");
+        if (is_memory(var_type(*n.lhs))) return "((__u64)&" + var_lvalue_[n.lhs->id] + ")";
         return "((__u64)&" + scalar_var(*n.lhs) + ")";
       }
       return "(" + n.op + e + ")";
@@ -1902,18 +1903,6 @@ static bool writes_var_in(const FunctionInfo &fi, size_t param) {
 // without `result`, the temporary holding it.
 std::string BpfEmitter::fn_call(const Node &n, const std::string &result) {
   const FunctionInfo &fi = prog_.functions[n.id];
-  std::string args = "ctx";
-  if (uint32_t need = fn_scratch_[n.id]) {
-    // The callee's scratch follows what the caller holds there now.
-    needs_scratch_ = true;
-    uint32_t off = (scratch_used_ + 7) & ~7u;
-    scratch_max_ = std::max(scratch_max_, off + need);
-    args += ", _scratch + " + std::to_string(off);
-  }
-  if (fi.exits) {
-    if (!function_) uses_exited_ = true;
-    args += function_ ? ", _exited" : ", &_exited";
-  }
   std::vector<std::string> passed;  // memory variables passed in place
   std::vector<std::string> params;
   for (size_t i = 0; i < n.args.size(); i++) {
@@ -1942,8 +1931,21 @@ std::string BpfEmitter::fn_call(const Node &n, const std::string &result) {
       out = temp(fi.ret, "_ret");
       zero(out);
     }
-    args += ", &" + out;
   }
+  std::string args = "ctx";
+  if (uint32_t need = fn_scratch_[n.id]) {
+    // The callee's scratch follows what the caller holds there now,
+    // arguments and result included.
+    needs_scratch_ = true;
+    uint32_t off = (scratch_used_ + 7) & ~7u;
+    scratch_max_ = std::max(scratch_max_, off + need);
+    args += ", _scratch + " + std::to_string(off);
+  }
+  if (fi.exits) {
+    if (!function_) uses_exited_ = true;
+    args += function_ ? ", _exited" : ", &_exited";
+  }
+  if (!out.empty()) args += ", &" + out;
   for (const auto &p : params) args += ", " + p;
   std::string call = "fn_" + fi.def->name + "(" + args + ")";
   if (is_memory(fi.ret)) {

@@ -19,7 +19,8 @@ std::string first_lines(const std::string &text, int count) {
   size_t pos = 0;
   for (int i = 0; i < count && pos < text.size(); i++) {
     size_t nl = text.find('\n', pos);
-    out += text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos) + "\n";
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    if (line.find(" generated.") == std::string::npos) out += line + "\n";  // "1 error generated."
     if (nl == std::string::npos) break;
     pos = nl + 1;
   }
@@ -88,9 +89,10 @@ bool load_c_imports(const std::vector<CImport> &imports, const std::string &btf_
     if (!ok) break;
     char real[PATH_MAX];
     std::string source = realpath(imp.path.c_str(), real) ? real : imp.path;
-    // The flags tool.bpf.c is built with, so what compiles here compiles there.
+    // The flags tool.bpf.c is built with, so what compiles here compiles
+    // there; the path as written, so clang's messages name it that way.
     auto r = run_command({"clang-14", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-I" + std::string(dir),
-                          "-I/usr/include/x86_64-linux-gnu", "-c", source, "-o", object});
+                          "-I/usr/include/x86_64-linux-gnu", "-c", imp.path, "-o", object});
     if (r.exit_code != 0) {
       diags.error(imp.loc, "failed to build '" + imp.path + "'").hints.push_back(first_lines(r.output, 12));
       continue;

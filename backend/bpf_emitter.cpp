@@ -62,6 +62,16 @@ std::string comment_text(const std::string &s) {
   return out;
 }
 
+// Whether evaluating `n` calls a script function (fn).
+bool calls_script_function(const Node &n) {
+  if (n.kind == NodeKind::Call && n.op == "fn") return true;
+  for (const Node *c : {n.lhs.get(), n.rhs.get(), n.cond.get(), n.els.get()})
+    if (c && calls_script_function(*c)) return true;
+  for (const auto &a : n.args)
+    if (a && calls_script_function(*a)) return true;
+  return false;
+}
+
 }  // namespace
 
 AttachPoint fentry_twin(const AttachPoint &ap) {
@@ -192,9 +202,14 @@ class BpfEmitter {
   // --- fn definitions ---
   const FunctionInfo *function_ = nullptr;  // the function being emitted, if any
   std::vector<std::string> subprograms_;    // their prototypes and definitions
+  std::map<int, uint32_t> fn_scratch_;      // scratch bytes each function needs (callees included)
+  bool uses_exited_ = false;                // the probe calls a function that may exit()
   void emit_function(const FunctionInfo &fi);
+  std::vector<int> functions_callees_first() const;
   std::string fn_signature(const FunctionInfo &fi);
-  std::string fn_call(const Node &n);
+  std::string fn_call(const Node &n, const std::string &result = "");
+  void fn_call_stmt(const Node &n);
+  std::string exited_check(const FunctionInfo &callee);
   // --- tseries ---
   bool uses_tseries_ = false;
   void aggregate_tseries(const Node &target, const Node &call);
@@ -318,6 +333,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
   declared_vars_.clear();
   var_lvalue_.clear();
   scratch_used_ = 0;
+  uses_exited_ = false;
   body_ = CWriter();
   body_.indent();
   const Probe &probe = *info.probe;
@@ -359,6 +375,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
     f.line("\tif (!_scratch)");
     f.line("\t\treturn 0;");
   }
+  if (uses_exited_) f.line("\tbool _exited = false;  /* set by a function that calls exit() */");
   f.raw(inner.str());
   f.line("\treturn 0;");
   f.line("}");
@@ -452,6 +469,11 @@ void BpfEmitter::stmt(const Node &n) {
       return;
     case NodeKind::Return:
       if (function_ && !in_callback()) {
+        if (n.lhs && is_memory(function_->ret)) {
+          emit_into(*n.lhs, "(*_ret)", function_->ret);
+          body_.line("return;");
+          return;
+        }
         body_.line(n.lhs ? "return " + cast_to(function_->ret, expr(*n.lhs)) + ";" : "return;");
         return;
       }
@@ -699,6 +721,9 @@ void BpfEmitter::for_map(const Node &n) {
     callbacks_.push_back(def + "};\n");
   }
   CWriter f;
+  if (function_ && needs_scratch_)
+    unsupported(n.loc, "a for loop needing values larger than on_stack_limit inside function '" +
+                           function_->def->name + "'");
   f.line("static long " + cb + "(struct bpf_map *map, void *key, void *value, void *data)");
   f.line("{");
   if (has_ctx_struct) f.line("\t" + ctx_struct + " *_ctx = data;");
@@ -783,6 +808,7 @@ std::string BpfEmitter::key_of(const Node &map) {
 // Statement-level calls: printf & co., exit, print, clear, zero, delete.
 void BpfEmitter::call_stmt(const Node &n) {
   const std::string &f = n.name;
+  if (n.op == "fn") return fn_call_stmt(n);
   if (f == "printf" || f == "errorf" || f == "warnf" || f == "system" || f == "cat") return format_call(n);
   if (f == "debugf") {
     // bpf_trace_printk() (trace_pipe), at most three arguments.
@@ -794,7 +820,11 @@ void BpfEmitter::call_stmt(const Node &n) {
   }
   if (f == "exit") {
     exit_record(n.args.empty() ? std::string("0") : expr(*n.args[0]));
-    if (function_) return;  // the calling probe runs on to its end
+    if (function_) {  // the caller sees *_exited and ends its probe
+      body_.line("*_exited = true;");
+      body_.line(function_->ret.kind == TypeKind::Void || is_memory(function_->ret) ? "return;" : "return 0;");
+      return;
+    }
     body_.line("return 0;  /* exit() ends this probe too */");
     return;
   }
@@ -819,12 +849,26 @@ void BpfEmitter::call_stmt(const Node &n) {
     const PrintValueSite &site = prog_.print_values[n.id];
     std::string rec = "struct bt_print_" + std::to_string(site.id);
     record_structs.push_back(rec + " {\n\t__u64 action;\n\t" + types_.decl(site.type, "value") + ";\n};\n");
+    std::string early;  // as printf arguments: a script function runs before the reservation
+    if (calls_script_function(*n.args[0])) {
+      if (is_memory(site.type)) {
+        early = temp(site.type, "_val");
+        zero(early);
+        emit_into(*n.args[0], early, site.type);
+      } else {
+        early = "_val" + std::to_string(tmp_++);
+        body_.line(types_.decl(site.type, early) + " = " + cast_to(site.type, expr(*n.args[0])) + ";");
+      }
+    }
     body_.open("");
     body_.line(rec + " *_rec = bt_reserve(sizeof(*_rec));");
     body_.line("");
     body_.open("if (_rec)");
     body_.line("_rec->action = BT_ACTION_PRINT_VALUE_BASE + " + std::to_string(site.id) + ";");
-    if (is_memory(site.type)) emit_into(*n.args[0], "_rec->value", site.type);
+    if (!early.empty() && is_memory(site.type))
+      body_.line("__builtin_memcpy(&_rec->value, &" + early + ", sizeof(_rec->value));");
+    else if (!early.empty()) body_.line("_rec->value = " + early + ";");
+    else if (is_memory(site.type)) emit_into(*n.args[0], "_rec->value", site.type);
     else body_.line("_rec->value = " + cast_to(site.type, expr(*n.args[0])) + ";");
     body_.line("bt_submit(_rec);");
     body_.close();
@@ -913,16 +957,6 @@ void BpfEmitter::format_call(const Node &n) {
   format_record(prog_.formats[n.id], args);
 }
 
-// Whether evaluating `n` calls a script function (fn).
-static bool calls_script_function(const Node &n) {
-  if (n.kind == NodeKind::Call && n.op == "fn") return true;
-  for (const Node *c : {n.lhs.get(), n.rhs.get(), n.cond.get(), n.els.get()})
-    if (c && calls_script_function(*c)) return true;
-  for (const auto &a : n.args)
-    if (a && calls_script_function(*a)) return true;
-  return false;
-}
-
 void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Node *> &args,
                                const std::vector<std::string> &raw) {
   std::string rec = "struct bt_format_" + std::to_string(fc.id);
@@ -931,9 +965,16 @@ void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Nod
   record_structs.push_back(def + "};\n");
   // Arguments calling a script function run before the record is reserved,
   // so records the function sends come first, as in bpftrace.
+  // (A function that exits then ends the probe before the reservation.)
   std::vector<std::string> early(fc.args.size());
   for (size_t i = 0; i < fc.args.size() && i < args.size(); i++) {
-    if (!args[i] || is_memory(fc.args[i]) || !calls_script_function(*args[i])) continue;
+    if (!args[i] || !calls_script_function(*args[i])) continue;
+    if (is_memory(fc.args[i])) {
+      early[i] = temp(fc.args[i], "_arg");
+      zero(early[i]);
+      emit_into(*args[i], early[i], fc.args[i]);
+      continue;
+    }
     early[i] = "_arg" + std::to_string(tmp_++);
     body_.line(types_.decl(fc.args[i], early[i]) + " = " + cast_to(fc.args[i], expr(*args[i])) + ";");
   }
@@ -945,7 +986,9 @@ void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Nod
   for (size_t i = 0; i < fc.args.size(); i++) {
     std::string dst = "_rec->arg" + std::to_string(i);
     const Node *a = i < args.size() ? args[i] : nullptr;
-    if (!early[i].empty()) body_.line(dst + " = " + early[i] + ";");
+    if (!early[i].empty() && is_memory(fc.args[i]))
+      body_.line("__builtin_memcpy(&" + dst + ", &" + early[i] + ", sizeof(" + dst + "));");
+    else if (!early[i].empty()) body_.line(dst + " = " + early[i] + ";");
     else if (!a) body_.line(dst + " = " + cast_to(fc.args[i], raw.at(i)) + ";");
     else if (is_memory(fc.args[i])) emit_into(*a, dst, fc.args[i]);
     else body_.line(dst + " = " + cast_to(fc.args[i], expr(*a)) + ";");
@@ -1053,6 +1096,10 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       }
       return;
     case NodeKind::Call:
+      if (n.op == "fn" && prog_.functions[n.id].ret == dt) {  // the function writes dest itself
+        fn_call(n, dest);
+        return;
+      }
       if (n.name == "str") {
         const Node &p = *n.args[0];
         uint32_t size = std::min(t.size, dt.size);
@@ -1396,6 +1443,13 @@ void BpfEmitter::zero(const std::string &lvalue) {
 std::string BpfEmitter::call_expr(const Node &n) {
   const std::string &f = n.name;
   if (n.op == "fn") return fn_call(n);  // a script function
+  if (n.op == "c") {                     // a function of an imported .bpf.c file
+    const CFunction &cf = prog_.c_functions[n.id];
+    std::string args;
+    for (size_t i = 0; i < n.args.size(); i++)
+      args += (i ? ", " : "") + cast_to(cf.params[i], expr(*n.args[i]));
+    return cf.name + "(" + args + ")";
+  }
   if (f == "has_key") {
     std::string key = key_of_call(*n.args[0], *n.args[1]);
     return "(bpf_map_lookup_elem(&" + map_symbol(n.args[0]->name) + ", &" + key + ") != NULL)";
@@ -1573,6 +1627,7 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.op == "&") {
         if (n.lhs->kind != NodeKind::Variable) unsupported(n.loc, "taking the address of a map value or a field");
+        if (is_memory(var_type(*n.lhs))) return "((__u64)&" + var_lvalue_[n.lhs->id] + ")";
         return "((__u64)&" + scalar_var(*n.lhs) + ")";
       }
       return "(" + n.op + e + ")";
@@ -1735,14 +1790,53 @@ std::string BpfEmitter::if_value(const Node &n) {
 // `fn add($a: int64, $b: int64): int64` -> `static __always_inline __s64
 // fn_add(void *ctx, __s64 a, __s64 b)`: inlined into each caller, so the
 // verifier sees one program per probe as before. `ctx` is the caller's
-// program context, which sending a record or dividing needs.
+// program context, which sending a record or dividing needs. Besides the
+// parameters, a function may take:
+//   char *_scratch  its part of the caller's per-CPU scratch area, when it
+//                   holds values larger than on_stack_limit;
+//   bool *_exited   when it calls exit(): set before returning early, and
+//                   the caller then ends its probe;
+//   T *_ret         where a result kept in memory (a string, a tuple, ...)
+//                   is written; the function itself returns void.
+// Parameters kept in memory are passed by pointer: `char (*s)[1024]`.
 std::string BpfEmitter::fn_signature(const FunctionInfo &fi) {
   std::string params = "void *ctx";
-  for (size_t i = 0; i < fi.params.size(); i++)
-    params += ", " + types_.decl(fi.params[i], var_name(fi.def->params[i].name));
-  std::string ret = fi.ret.kind == TypeKind::Void ? "void" : types_.decl(fi.ret, "");
+  int id = static_cast<int>(&fi - prog_.functions.data());
+  if (fn_scratch_[id] > 0) params += ", char *_scratch";
+  if (fi.exits) params += ", bool *_exited";
+  if (is_memory(fi.ret)) params += ", " + types_.decl(fi.ret, "(*_ret)");
+  for (size_t i = 0; i < fi.params.size(); i++) {
+    std::string name = var_name(fi.def->params[i].name);
+    params += ", " + types_.decl(fi.params[i], is_memory(fi.params[i]) ? "(*" + name + ")" : name);
+  }
+  std::string ret = fi.ret.kind == TypeKind::Void || is_memory(fi.ret) ? "void" : types_.decl(fi.ret, "");
   while (!ret.empty() && ret.back() == ' ') ret.pop_back();
   return "static __always_inline " + ret + " fn_" + fi.def->name + "(" + params + ")";
+}
+
+static void collect_fn_ids(const Node *n, std::vector<int> &out) {
+  if (!n) return;
+  if (n->kind == NodeKind::Call && n->op == "fn") out.push_back(n->id);
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()}) collect_fn_ids(c, out);
+  for (const auto &a : n->args) collect_fn_ids(a.get(), out);
+  for (const auto &b : n->body) collect_fn_ids(b.get(), out);
+}
+
+// The functions in an order where each comes after those it calls (the
+// analyser refused recursion), so a caller knows its callees' needs.
+std::vector<int> BpfEmitter::functions_callees_first() const {
+  std::vector<int> order;
+  std::vector<bool> done(prog_.functions.size());
+  std::function<void(int)> visit = [&](int id) {
+    if (done[id]) return;
+    done[id] = true;
+    std::vector<int> callees;
+    for (const auto &s : prog_.functions[id].def->body) collect_fn_ids(s.get(), callees);
+    for (int c : callees) visit(c);
+    order.push_back(id);
+  };
+  for (size_t i = 0; i < prog_.functions.size(); i++) visit(static_cast<int>(i));
+  return order;
 }
 
 void BpfEmitter::emit_function(const FunctionInfo &fi) {
@@ -1758,14 +1852,19 @@ void BpfEmitter::emit_function(const FunctionInfo &fi) {
   args_ = nullptr;
   declared_vars_.clear();
   var_lvalue_.clear();
+  uint32_t saved_max = scratch_max_;
   scratch_used_ = 0;
+  scratch_max_ = 0;
   needs_scratch_ = false;
-  for (size_t i = 0; i < fi.params.size(); i++) declared_vars_.insert(static_cast<int>(i));
+  for (size_t i = 0; i < fi.params.size(); i++) {
+    declared_vars_.insert(static_cast<int>(i));
+    if (is_memory(fi.params[i])) var_lvalue_[static_cast<int>(i)] = "(*" + var_name(fi.def->params[i].name) + ")";
+  }
   body_ = CWriter();
   body_.indent();
   block(fi.def->body);
-  if (needs_scratch_)
-    unsupported(fi.def->loc, "a value larger than on_stack_limit inside function '" + fi.def->name + "'");
+  fn_scratch_[static_cast<int>(&fi - prog_.functions.data())] = needs_scratch_ ? scratch_max_ : 0;
+  scratch_max_ = saved_max;
   CWriter f;
   f.line(fn_signature(fi));
   f.line("{");
@@ -1777,11 +1876,133 @@ void BpfEmitter::emit_function(const FunctionInfo &fi) {
   function_ = nullptr;
 }
 
-std::string BpfEmitter::fn_call(const Node &n) {
+// Whether the function body may change its parameter `name` (then the
+// caller passes a copy of a memory-valued argument, not its variable).
+static bool writes_var(const Node *n, const std::string &name) {
+  if (!n) return false;
+  auto is_var = [&](const Node *v) { return v && v->kind == NodeKind::Variable && v->name == name; };
+  if ((n->kind == NodeKind::Assign || n->kind == NodeKind::Let || n->kind == NodeKind::IncDec) && is_var(n->lhs.get()))
+    return true;
+  if (n->kind == NodeKind::Unary && n->op == "&" && is_var(n->lhs.get())) return true;
+  if (n->kind == NodeKind::Call && n->name == "find" && n->args.size() == 3 && is_var(n->args[2].get())) return true;
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()})
+    if (writes_var(c, name)) return true;
+  for (const auto &a : n->args)
+    if (writes_var(a.get(), name)) return true;
+  for (const auto &b : n->body)
+    if (writes_var(b.get(), name)) return true;
+  return false;
+}
+
+static bool writes_var_in(const FunctionInfo &fi, size_t param) {
+  for (const auto &s : fi.def->body)
+    if (writes_var(s.get(), fi.def->params[param].name)) return true;
+  return false;
+}
+
+// `fn_f(ctx, ...)`; `result` is where a memory-valued result goes (a
+// temporary when empty). Returns the call, or for a memory result called
+// without `result`, the temporary holding it.
+std::string BpfEmitter::fn_call(const Node &n, const std::string &result) {
   const FunctionInfo &fi = prog_.functions[n.id];
+  std::vector<std::string> passed;  // memory variables passed in place
+  std::vector<std::string> params;
+  for (size_t i = 0; i < n.args.size(); i++) {
+    const Node &a = *n.args[i];
+    const Type &pt = fi.params[i];
+    if (!is_memory(pt)) {
+      params.push_back(cast_to(pt, expr(a)));
+      continue;
+    }
+    if (a.kind == NodeKind::Variable && var_type(a) == pt && !writes_var_in(fi, i)) {
+      std::string lv = expr(a);
+      passed.push_back(lv);
+      params.push_back("&" + lv);
+      continue;
+    }
+    std::string copy = temp(pt, "_arg");
+    zero(copy);
+    emit_into(a, copy, pt);
+    params.push_back("&" + copy);
+  }
+  std::string out;
+  if (is_memory(fi.ret)) {
+    out = result;
+    bool aliased = std::find(passed.begin(), passed.end(), result) != passed.end();
+    if (out.empty() || aliased) {
+      out = temp(fi.ret, "_ret");
+      zero(out);
+    }
+  }
   std::string args = "ctx";
-  for (size_t i = 0; i < n.args.size(); i++) args += ", " + cast_to(fi.params[i], expr(*n.args[i]));
-  return "fn_" + fi.def->name + "(" + args + ")";
+  if (uint32_t need = fn_scratch_[n.id]) {
+    // The callee's scratch follows what the caller holds there now,
+    // arguments and result included.
+    needs_scratch_ = true;
+    uint32_t off = (scratch_used_ + 7) & ~7u;
+    scratch_max_ = std::max(scratch_max_, off + need);
+    args += ", _scratch + " + std::to_string(off);
+  }
+  if (fi.exits) {
+    if (!function_) uses_exited_ = true;
+    args += function_ ? ", _exited" : ", &_exited";
+  }
+  if (!out.empty()) args += ", &" + out;
+  for (const auto &p : params) args += ", " + p;
+  std::string call = "fn_" + fi.def->name + "(" + args + ")";
+  if (is_memory(fi.ret)) {
+    body_.line(call + ";");
+    std::string check = exited_check(fi);
+    if (!check.empty()) body_.line(check);
+    if (!result.empty() && out != result)
+      body_.line("__builtin_memcpy(&" + result + ", &" + out + ", sizeof(" + result + "));");
+    return out;
+  }
+  if (!fi.exits || fi.ret.kind == TypeKind::Void) return call;
+  // A statement expression keeps the call where C evaluates it (inside
+  // `&&`, `?:` ...) and ends the probe right after it when it exited.
+  std::string r = "_r" + std::to_string(tmp_++);
+  return "({ " + types_.decl(fi.ret, r) + " = " + call + "; " + exited_check(fi) + " " + r + "; })";
+}
+
+// `if (_exited) return 0;` after a call of a function that may exit():
+// the probe ends as if exit() were written in its body. Inside another
+// function, that function returns early and its caller does the same.
+std::string BpfEmitter::exited_check(const FunctionInfo &callee) {
+  if (!callee.exits) return "";
+  if (!function_) return "if (_exited) return 0;";
+  bool no_value = function_->ret.kind == TypeKind::Void || is_memory(function_->ret);
+  return std::string("if (*_exited) return") + (no_value ? ";" : " 0;");
+}
+
+void BpfEmitter::fn_call_stmt(const Node &n) {
+  const FunctionInfo &fi = prog_.functions[n.id];
+  if (is_memory(fi.ret)) {  // value unused: still somewhere to write it
+    fn_call(n);
+    return;
+  }
+  std::string call = fn_call(n);
+  if (!fi.exits) {
+    body_.line((fi.ret.kind == TypeKind::Void ? "" : "(void)") + call + ";");
+    return;
+  }
+  // fn_call() wrapped a valued call in a statement expression; as a
+  // statement the call and the check read better on their own lines.
+  const std::string prefix = "({ ";
+  if (call.compare(0, prefix.size(), prefix) == 0) {
+    size_t eq = call.find(" = ");
+    size_t semi = call.find("; if (");
+    call = call.substr(eq + 3, semi - eq - 3);
+    body_.line("(void)" + call + ";");
+  } else {
+    body_.line(call + ";");
+  }
+  if (function_) {
+    body_.line(exited_check(fi));
+    return;
+  }
+  body_.line("if (_exited)");
+  body_.line("\treturn 0;  /* exit() in " + fi.def->name + "() ends this probe too */");
 }
 
 // ------------------------------------- builtins with arguments, stdlib --
@@ -2010,7 +2231,7 @@ void BpfEmitter::aggregate_tseries(const Node &target, const Node &call) {
 
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
-    for (const auto &fi : prog_.functions) emit_function(fi);
+    for (int id : functions_callees_first()) emit_function(prog_.functions[id]);
     for (const auto &info : prog_.probes)
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
@@ -2044,6 +2265,16 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   }
   c.line("#include \"tool.h\"");
   c.line();
+  if (!prog_.c_sources.empty()) {
+    // bpftrace links imported C into the program and inlines it; here it is
+    // compiled in the same unit, every function always_inline, so the
+    // verifier checks it inside the probes that call it.
+    for (const auto &src : prog_.c_sources) c.line("/* import \"" + comment_text(src) + "\" */");
+    c.line("#pragma clang attribute push (__attribute__((always_inline)), apply_to = function)");
+    for (const auto &src : prog_.c_sources) c.line("#include " + c_string_literal(src));
+    c.line("#pragma clang attribute pop");
+    c.line();
+  }
   if (zeros_size_)
     c.line("static const char bt_zeros[" + std::to_string((zeros_size_ + 7) & ~7u) + "];");
   std::set<std::string> args_structs;

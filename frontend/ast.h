@@ -178,6 +178,12 @@ struct Import {
   std::string path;
 };
 
+// An imported BPF C file (`import "x.bpf.c";`), compiled with the program.
+struct CImport {
+  Location loc;              // the import statement
+  std::string path;          // the file, as found relative to the script
+};
+
 // A C preprocessor line or struct/union/enum definition, passed to clang.
 struct CDefinition {
   Location loc;
@@ -190,6 +196,7 @@ struct Program {
   std::vector<CDefinition> c_definitions;
   std::vector<ConfigItem> config;
   std::vector<Import> imports;
+  std::vector<CImport> c_imports;    // .bpf.c files, after import resolution
   std::vector<MacroDef> macros;
   std::vector<FnDef> functions;
   std::vector<MapDecl> map_decls;

@@ -960,6 +960,17 @@ std::optional<ArgsInfo> BtfTypes::function_args(const std::string &func, std::st
   return impl_->args_from_proto(proto, false, error);
 }
 
+std::vector<std::string> BtfTypes::global_functions() {
+  std::vector<std::string> names;
+  if (!impl_->load()) return names;
+  uint32_t n = btf__type_cnt(impl_->btf);
+  for (uint32_t id = 1; id < n; id++) {
+    const btf_type *t = impl_->type(id);
+    if (btf_is_func(t) && btf_vlen(t) == BTF_FUNC_GLOBAL) names.emplace_back(impl_->name(t));
+  }
+  return names;
+}
+
 std::optional<ArgsInfo> BtfTypes::raw_tracepoint_args(const std::string &event, std::string &error) {
   if (!impl_->load()) {
     error = impl_->error;

@@ -92,6 +92,9 @@ class BtfTypes {
                                           std::string &error);
   // `args` (and retval) of fentry/fexit:<func> from BTF FUNC -> FUNC_PROTO.
   std::optional<ArgsInfo> function_args(const std::string &func, std::string &error);
+  // Names of the functions with global linkage (BTF FUNC), in BTF order:
+  // what a compiled `import "x.bpf.c"` offers the script.
+  std::vector<std::string> global_functions();
   // `args` of rawtracepoint:<event> from BTF (__probestub_<event>,
   // __bpf_trace_<event> or typedef btf_trace_<event>), first (void *) param skipped.
   std::optional<ArgsInfo> raw_tracepoint_args(const std::string &event, std::string &error);

@@ -14,6 +14,7 @@
 
 #include "frontend/ast.h"
 #include "frontend/btf_types.h"
+#include "frontend/c_imports.h"
 
 namespace bt2bin {
 
@@ -94,12 +95,14 @@ struct ProgramOption {
 };
 
 // A checked `fn name($a: T, ...): R { ... }`: BPF C emits it as a static
-// inline function the probes call.
+// inline function the probes call. Values kept in memory (strings, tuples,
+// struct values, ...) are passed and returned by pointer.
 struct FunctionInfo {
   FnDef *def = nullptr;
   std::vector<Type> params;  // as declared
   Type ret;                  // Void when the function returns no value
   ProbeInfo locals;          // its scratch variables, parameters first (slots 0..n-1)
+  bool exits = false;        // calls exit(), itself or through another function
 };
 
 // --- kernel objects ---
@@ -155,6 +158,8 @@ struct CheckedProgram {
   std::vector<std::string> time_formats;     // time() call sites, by id
   std::vector<ProbeInfo> probes;
   std::vector<FunctionInfo> functions;        // `fn` definitions, in script order
+  std::vector<CFunction> c_functions;        // functions of imported .bpf.c files
+  std::vector<std::string> c_sources;        // those files (absolute paths), in import order
   std::vector<std::string> probe_names;      // for the `probe` builtin (cookie index)
   int max_positional = 0;
   std::set<int> string_positionals;          // $N used as str($N)

@@ -79,14 +79,23 @@ class ImportResolver {
 
   void import_file(const Location &loc, const std::string &path, bool from_directory, Program &merged) {
     if (!paths_.insert(path).second) return;
-    if (ends_with(path, ".bpf.c") || ends_with(path, ".bpf.o")) {
-      diags_.error(loc, "importing BPF C code ('" + path + "') is not supported by bt2bin yet")
-          .hints.push_back("define the types in a .h import and the logic in .bt functions or macros");
+    if (ends_with(path, ".bpf.c")) {  // compiled with the program (see c_imports.h)
+      merged.c_imports.push_back({loc, path});
+      return;
+    }
+    if (ends_with(path, ".bpf.o")) {
+      // A prebuilt object would be linked as is: its functions become BPF
+      // global functions, which the verifier checks apart from the probes
+      // (no pointer results, pointer arguments sized by their C type), so
+      // most helpers written for inlining would be refused at load.
+      diags_.error(loc, "importing a compiled BPF object ('" + path + "') is not supported by bt2bin")
+          .hints.push_back("import its C source (a .bpf.c file) instead: bt2bin compiles it with the program");
       return;
     }
     if (!ends_with(path, ".bt") && !ends_with(path, ".h")) {
       if (!from_directory)
-        diags_.error(loc, "unknown import type: '" + path + "' (expected a .bt script, a .h header or a directory)");
+        diags_.error(loc, "unknown import type: '" + path +
+                              "' (expected a .bt script, a .h header, a .bpf.c file or a directory)");
       return;
     }
     std::ifstream f(path);
@@ -169,6 +178,7 @@ bool resolve_imports(Program &program, Diagnostics &diags, const std::string &sc
   ImportResolver resolver(diags, script_dir, sources, program);
   resolver.resolve(program.imports, merged);
   prepend(program.c_definitions, merged.c_definitions);
+  prepend(program.c_imports, merged.c_imports);
   prepend(program.macros, merged.macros);
   prepend(program.functions, merged.functions);
   prepend(program.map_decls, merged.map_decls);

@@ -4,7 +4,9 @@
 // `.bt` script is parsed (its own imports resolved the same way) and its
 // probes, macros, functions, map declarations and C definitions are merged
 // into the program ahead of the script's own; a `.h` header becomes C
-// definitions; a directory imports every `.bt` and `.h` file in it. Files or
+// definitions; a `.bpf.c` file is listed in Program::c_imports (compiled
+// with the program, see frontend/c_imports.h); a directory imports every
+// `.bt`, `.h` and `.bpf.c` file in it. Files or
 // directories writable by everyone are refused. Imported files are
 // registered with Diagnostics, so errors inside them name the imported file.
 #pragma once

@@ -199,6 +199,11 @@ class Analyser {
   void check_fn_call(Node &n, int id);
   void check_return(Node &n);
   void check_no_recursion();
+  void find_exiting_functions();
+  // --- functions of imported .bpf.c files ---
+  std::vector<CFunction> c_functions_;
+  std::map<std::string, int> c_function_ids_;
+  void check_c_call(Node &n, int id);
 
   // Whether the statement being checked runs, as compile time knows it:
   // Dead under a constant-false condition, AtStart under a condition on
@@ -2023,6 +2028,7 @@ void Analyser::check_call(Node &n) {
   }
   // --- calls of script functions (fn) ---
   if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
+  if (auto it = c_function_ids_.find(f); it != c_function_ids_.end()) return check_c_call(n, it->second);
   // --- builtins with arguments, string and compile-time helpers ---
   auto want_task = [&](size_t i) {
     check_expr(*n.args[i]);
@@ -2427,12 +2433,15 @@ void Analyser::check_call(Node &n) {
 }
 
 // ------------------------------------------------------ functions --
-// `fn name($a: T, ...): R { ... }`: parameters and results are integers,
-// booleans or pointers; the body is checked like a probe body without a
-// probe context; every path of a function with a result must `return` one.
+// `fn name($a: T, ...): R { ... }`: parameters and results are any value a
+// variable can hold (integers, booleans, pointers, strings, buffers, tuples,
+// records, struct values, ...); the body is checked like a probe body
+// without a probe context; every path of a function with a result must
+// `return` one.
 
 static bool fn_value_type_ok(const Type &t) {
-  return t.is_integer() || t.kind == TypeKind::Bool || t.kind == TypeKind::Pointer;
+  if (t.is_none() || t.kind == TypeKind::Void || t.is_aggregation()) return false;
+  return t.kind != TypeKind::Struct || t.is_struct_value();
 }
 
 // Whether a value of type `from` can be passed as / returned as `to`.
@@ -2441,7 +2450,17 @@ static bool fn_accepts(const Type &to, const Type &from) {
   if (to.is_integer()) return from.is_integer() || from.kind == TypeKind::Bool;
   if (to.kind == TypeKind::Bool) return from.kind == TypeKind::Bool || from.is_integer();
   if (to.kind == TypeKind::Pointer) return from.kind == TypeKind::Pointer;
-  return false;
+  if (to.kind == TypeKind::String) return from.kind == TypeKind::String && from.size <= to.size;
+  if (to.kind == TypeKind::Struct) return from.kind == TypeKind::Struct && from.name == to.name;
+  if (to.kind == TypeKind::Tuple || to.kind == TypeKind::Record) {
+    if (from.kind != to.kind || from.fields.size() != to.fields.size()) return false;
+    for (size_t i = 0; i < to.fields.size(); i++)
+      if (from.fields[i].name != to.fields[i].name || !fn_accepts(*to.fields[i].type, *from.fields[i].type))
+        return false;
+    return true;
+  }
+  if (to.kind == TypeKind::Buffer) return from.kind == TypeKind::Buffer && from.size <= to.size;
+  return from == to;
 }
 
 static bool returns_on_all_paths(const std::vector<NodePtr> &stmts);
@@ -2463,9 +2482,13 @@ static bool returns_on_all_paths(const std::vector<NodePtr> &stmts) {
 Type Analyser::resolve_fn_type(const TypeSpec &spec, const std::string &what) {
   if (spec.base == "void" && spec.pointer_depth == 0 && !spec.array_size) return make_void();
   Type t = resolve_type_spec(spec);
-  if (!fn_value_type_ok(t))
-    error(spec.loc, what + " has type '" + t.to_string() +
-                        "': functions take and return integers, booleans and pointers");
+  if ((t.kind == TypeKind::Struct && spec.pointer_depth == 0 && !spec.array_size) || t.kind == TypeKind::Tuple ||
+      t.kind == TypeKind::Record)
+    t = value_type(t);
+  if (!fn_value_type_ok(t)) {
+    error(spec.loc, what + " has type '" + t.to_string() + "', which is not a value a function can take or return");
+    return make_int(8, true);
+  }
   return t;
 }
 
@@ -2495,6 +2518,38 @@ void Analyser::declare_functions() {
     functions_.push_back(std::move(fi));
   }
   final_walk_ = false;
+  find_exiting_functions();
+}
+
+static void collect_call_names(const Node *n, std::set<std::string> &out) {
+  if (!n) return;
+  if (n->kind == NodeKind::Call) out.insert(n->name);
+  for (const Node *c : {n->lhs.get(), n->rhs.get(), n->cond.get(), n->els.get()}) collect_call_names(c, out);
+  for (auto &a : n->args) collect_call_names(a.get(), out);
+  for (auto &b : n->body) collect_call_names(b.get(), out);
+}
+
+// A function exits when its body calls exit() or a function that exits:
+// the calling probe must then stop right after the call.
+void Analyser::find_exiting_functions() {
+  std::vector<std::set<std::string>> calls(functions_.size());
+  for (size_t i = 0; i < functions_.size(); i++) {
+    for (auto &s : functions_[i].def->body) collect_call_names(s.get(), calls[i]);
+    functions_[i].exits = calls[i].count("exit") > 0 && !function_ids_.count("exit");
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < functions_.size(); i++) {
+      if (functions_[i].exits) continue;
+      for (const auto &name : calls[i]) {
+        auto it = function_ids_.find(name);
+        if (it != function_ids_.end() && functions_[it->second].exits) {
+          functions_[i].exits = changed = true;
+          break;
+        }
+      }
+    }
+  }
 }
 
 void Analyser::check_function(FunctionInfo &fi) {
@@ -2513,6 +2568,13 @@ void Analyser::check_function(FunctionInfo &fi) {
   check_block(fi.def->body);
   pop_scope();
   function_ = nullptr;
+  // The caller lays a parameter out as declared: assignments in the body
+  // must not widen it (a longer string).
+  for (size_t i = 0; i < fi.params.size() && i < fi.locals.vars.size(); i++)
+    if (fi.locals.vars[i].type != value_type(fi.params[i]) && final_walk_)
+      error(fi.def->params[i].type.loc, "parameter " + fi.def->params[i].name + " is declared '" +
+                                            fi.params[i].to_string() + "' but is assigned a '" +
+                                            fi.locals.vars[i].type.to_string() + "' in the function");
 }
 
 void Analyser::check_fn_call(Node &n, int id) {
@@ -2520,6 +2582,8 @@ void Analyser::check_fn_call(Node &n, int id) {
   n.op = "fn";
   n.id = id;
   n.type = fi.ret;
+  if (fi.exits && loop_depth_ > 0)
+    error(n.loc, "function '" + n.name + "' calls exit(), which can not be used inside a loop");
   if (n.args.size() != fi.params.size()) {
     error(n.loc, "function '" + n.name + "' takes " + std::to_string(fi.params.size()) +
                      (fi.params.size() == 1 ? " argument" : " arguments") + ", not " +
@@ -2546,6 +2610,31 @@ void Analyser::check_return(Node &n) {
   } else if (!fn_accepts(ret, n.lhs->type)) {
     error(n.lhs->loc, "function '" + name + "' returns '" + ret.to_string() + "', not '" +
                           n.lhs->type.to_string() + "'");
+  }
+}
+
+// A call of a function of an imported .bpf.c file: arguments are
+// converted as C converts them; pointers must be passed as pointers.
+void Analyser::check_c_call(Node &n, int id) {
+  const CFunction &cf = c_functions_[id];
+  n.op = "c";
+  n.id = id;
+  n.type = cf.ret.kind == TypeKind::Void ? make_void() : cf.ret;
+  if (n.args.size() != cf.params.size()) {
+    error(n.loc, "function '" + n.name + "' takes " + std::to_string(cf.params.size()) +
+                     (cf.params.size() == 1 ? " argument" : " arguments") + ", not " +
+                     std::to_string(n.args.size()));
+    return;
+  }
+  for (size_t i = 0; i < n.args.size(); i++) {
+    Node &a = *n.args[i];
+    check_expr(a);
+    const Type &want = cf.params[i];
+    bool ok = a.type.is_none() || (want.kind == TypeKind::Pointer ? a.type.kind == TypeKind::Pointer
+                                                                   : a.type.is_integer() || a.type.kind == TypeKind::Bool);
+    if (!ok)
+      error(a.loc, "argument " + std::to_string(i + 1) + " of '" + n.name + "' (" + cf.param_names[i] +
+                       ") must be '" + want.to_string() + "', not '" + a.type.to_string() + "'");
   }
 }
 
@@ -2642,6 +2731,12 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
     return nullptr;
   }
   read_config();
+  if (!load_c_imports(program_.c_imports, opts_.btf_file, c_functions_, diags_)) return nullptr;
+  for (size_t i = 0; i < c_functions_.size(); i++) {
+    const CFunction &cf = c_functions_[i];
+    if (!c_function_ids_.emplace(cf.name, static_cast<int>(i)).second)
+      diags_.error(cf.import_loc, "function '" + cf.name + "' is defined by two imported C files");
+  }
   declare_maps();
   declare_functions();
   auto out = std::make_unique<CheckedProgram>();
@@ -2713,6 +2808,10 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->uses_ncpus = uses_ncpus_;
   out->uses_cpid = uses_cpid_;
   out->functions = std::move(functions_);
+  out->c_functions = c_functions_;
+  for (const auto &cf : c_functions_)
+    if (std::find(out->c_sources.begin(), out->c_sources.end(), cf.source) == out->c_sources.end())
+      out->c_sources.push_back(cf.source);
   for (auto &fi : out->functions) fi.locals.probe = nullptr;
   return out;
 }

@@ -453,7 +453,7 @@ void BpfEmitter::stmt(const Node &n) {
       // The bounds first: evaluating them may take temporaries of their own.
       std::string start = expr(*n.cond), end = expr(*n.rhs);
       std::string end_var = "_end" + std::to_string(tmp_++);
-      body_.open("for (__s64 " + v + " = " + start + ", " + end_var + " = " + end + "; " + v + " < " + end_var +
+      body_.open("for (" + types_.name(n.lhs->type) + " " + v + " = " + start + ", " + end_var + " = " + end + "; " + v + " < " + end_var +
                  "; " + v + "++)");
       loops_.push_back(Loop::C);
       block(n.body);
@@ -1630,6 +1630,11 @@ std::string BpfEmitter::expr(const Node &n) {
         if (is_memory(var_type(*n.lhs))) return "((__u64)&" + var_lvalue_[n.lhs->id] + ")";
         return "((__u64)&" + scalar_var(*n.lhs) + ")";
       }
+      // `-x` and `~x` compute in their (64-bit) result type; a negative
+      // literal is written as it is.
+      if ((n.op == "-" || n.op == "~") && n.type.is_integer() && n.lhs->kind != NodeKind::Integer &&
+          n.lhs->type != n.type)
+        e = cast_to(n.type, e);
       return "(" + n.op + e + ")";
     }
     case NodeKind::IncDec: {
@@ -1673,12 +1678,10 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.type.is_integer() && (op == "+" || op == "-" || op == "*" || op == "<<" || op == ">>" || op == "&" ||
                                   op == "|" || op == "^"))
         return "(" + cast_to(n.type, la) + " " + op + " " + cast_to(n.type, lb) + ")";
-      if (op == "<" || op == ">" || op == "<=" || op == ">=") {
-        bool is_signed = a.type.is_signed && b.type.is_signed;
-        if (a.type.is_literal) is_signed = b.type.is_signed;
-        if (b.type.is_literal) is_signed = a.type.is_signed;
-        Type ct = make_int(8, is_signed);
-        return "(" + cast_to(ct, la) + " " + op + " " + cast_to(ct, lb) + ")";
+      // Integer comparisons convert both operands to their promoted type.
+      if (n.operand_type.is_integer() && a.type.is_integer() && b.type.is_integer()) {
+        if (a.type == n.operand_type && b.type == n.operand_type) return "(" + la + " " + op + " " + lb + ")";
+        return "(" + cast_to(n.operand_type, la) + " " + op + " " + cast_to(n.operand_type, lb) + ")";
       }
       return "(" + la + " " + op + " " + lb + ")";
     }

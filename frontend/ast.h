@@ -91,6 +91,7 @@ struct Node {
 
   // Filled in by semantic analysis.
   Type type;
+  Type operand_type;  // integer comparisons: the type both operands convert to
   int id = -1;  // per-kind number: map id, printf id, variable slot, ...
 
   Node(NodeKind k, Location l) : kind(k), loc(l) {}

@@ -58,6 +58,7 @@ struct ScratchVar {
   std::string name;          // "$x"
   Type type;
   int slot = 0;              // unique per probe
+  bool declared = false;     // `let $x: T`: the type is fixed, values must fit
 };
 
 struct ProbeInfo {

@@ -2,6 +2,7 @@
 #include "frontend/types.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace bt2bin {
 
@@ -136,6 +137,76 @@ std::string Type::to_string() const {
     case TypeKind::Tseries: return "tseries_t";
   }
   return "?";
+}
+
+Type literal_int_type(uint64_t v) {
+  if (v > static_cast<uint64_t>(INT64_MAX)) return make_int(8, false);
+  Type t = make_int(v <= INT8_MAX ? 1 : v <= INT16_MAX ? 2 : v <= INT32_MAX ? 4 : 8, true);
+  t.is_literal = true;
+  return t;
+}
+
+Type negative_literal_type(uint64_t magnitude) {
+  // -magnitude fits a signed type of N bits when magnitude <= 2^(N-1).
+  return make_int(magnitude <= 128 ? 1 : magnitude <= 32768 ? 2 : magnitude <= 0x80000000ULL ? 4 : 8, true);
+}
+
+// Signed integers wide enough for an unsigned one of `bytes` bytes.
+static std::optional<uint32_t> signed_size_holding_unsigned(uint32_t bytes) {
+  if (bytes >= 8) return std::nullopt;
+  return bytes * 2;
+}
+
+static std::optional<Type> promoted_int(Type a, Type b) {
+  // A sign flexible literal takes the other side's sign.
+  if (a.is_literal && !b.is_literal) a.is_signed = b.is_signed;
+  if (b.is_literal && !a.is_literal) b.is_signed = a.is_signed;
+  bool literal = a.is_literal && b.is_literal;
+  Type t;
+  if (a.is_signed == b.is_signed) {
+    t = make_int(std::max(a.size, b.size), a.is_signed);
+  } else {
+    const Type &u = a.is_signed ? b : a, &s = a.is_signed ? a : b;
+    auto need = signed_size_holding_unsigned(u.size);
+    if (!need) return std::nullopt;
+    t = make_int(std::max(*need, s.size), true);
+  }
+  t.is_literal = literal;
+  return t;
+}
+
+std::optional<Type> promoted_type(const Type &a, const Type &b) {
+  if (a.is_none()) return b;
+  if (b.is_none()) return a;
+  if (a.kind == TypeKind::Int && b.kind == TypeKind::Int) return promoted_int(a, b);
+  if (a.kind != b.kind) return std::nullopt;
+  if (a.kind == TypeKind::String) return make_string(std::max(a.size, b.size));
+  if (a.kind == TypeKind::Tuple || a.kind == TypeKind::Record) {
+    if (a.fields.size() != b.fields.size()) return std::nullopt;
+    std::vector<Type> elems;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < a.fields.size(); i++) {
+      if (a.fields[i].name != b.fields[i].name) return std::nullopt;
+      auto e = promoted_type(*a.fields[i].type, *b.fields[i].type);
+      if (!e) return std::nullopt;
+      elems.push_back(*e);
+      names.push_back(a.fields[i].name);
+    }
+    return a.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+  }
+  if (a == b) return a;
+  return std::nullopt;
+}
+
+bool int_fits_into(const Type &from, const Type &to, std::optional<uint64_t> literal) {
+  if (!from.is_integer() || !to.is_integer()) return false;
+  if (literal) {
+    uint64_t max = to.size >= 8 ? UINT64_MAX : (1ULL << (to.size * 8)) - 1;
+    if (to.is_signed) max >>= 1;
+    return *literal <= max;
+  }
+  if (from.is_signed == to.is_signed) return from.size <= to.size;
+  return !from.is_signed && from.size < to.size;  // unsigned into a wider signed
 }
 
 std::string kind_name(const Type &t) {

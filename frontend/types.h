@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,10 @@ struct Type {
   uint32_t size = 0;         // bytes in BPF memory
   bool is_signed = false;
   bool user_space = false;   // Pointer/String source address space
-  bool is_literal = false;   // an integer literal, still free to widen
+  // A non-negative integer literal (or a value that only ever held one):
+  // bpftrace's "sign flexible" integer, which takes the signedness of the
+  // integer it meets instead of forcing its own.
+  bool is_literal = false;
   std::string name;          // struct/union/enum name
   std::shared_ptr<Type> elem;
   uint64_t count = 0;        // Array elements
@@ -89,6 +93,24 @@ Type make_pointer(Type elem, bool user_space = false);
 Type make_tuple(std::vector<Type> elems);
 Type make_record(std::vector<std::string> names, std::vector<Type> elems);
 Type make_simple(TypeKind kind, uint32_t size);
+
+// bpftrace v0.26 integer typing.
+// The type of the integer literal `v`: the smallest signed type that holds
+// it (`1` is int8, `300` int16), sign flexible; uint64 above INT64_MAX.
+Type literal_int_type(uint64_t v);
+// The type of the negative literal `-magnitude`: the smallest signed type.
+Type negative_literal_type(uint64_t magnitude);
+// The type both integers convert to without losing a value: the wider of
+// two of one sign; a sign flexible literal takes the other's sign; an
+// unsigned and a signed integer meet in a signed type wide enough for both.
+// None when no such type exists (uint64 with any signed type). Tuples and
+// records promote field by field, strings to the longer one; other types
+// only promote to themselves.
+std::optional<Type> promoted_type(const Type &a, const Type &b);
+// Whether `from` converts to `to` without loss (an assignment to a
+// variable declared with a sized type). `literal` is the value when
+// `from` is a non-negative integer literal.
+bool int_fits_into(const Type &from, const Type &to, std::optional<uint64_t> literal = std::nullopt);
 
 // The kind of a type as bpftrace names it in "(string provided)": int,
 // string, pointer, tuple, record, c_struct, bool, ...

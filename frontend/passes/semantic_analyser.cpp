@@ -39,16 +39,17 @@ TypeKind aggregation_kind(const std::string &f) {
 }
 
 
-// The type a value has once stored in a variable, map or record.
+// The type a value has once stored in a variable, map or record. Integers
+// keep their width (bpftrace v0.26: `$x = 1` is an int8 variable, widened
+// when a wider integer is assigned later); enums are stored as 64 bits.
 Type storage_type(const Type &t) {
-  if (t.is_integer() || t.kind == TypeKind::Bool) {
-    if (t.kind == TypeKind::Enum) {
-      Type e = t;
-      e.size = 8;
-      return e;
-    }
-    return t.kind == TypeKind::Bool ? make_bool() : make_int(8, t.is_signed);
+  if (t.kind == TypeKind::Enum) {
+    Type e = t;
+    e.size = 8;
+    return e;
   }
+  if (t.kind == TypeKind::Int) return t;
+  if (t.kind == TypeKind::Bool) return make_bool();
   if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) {
     std::vector<Type> elems;
     std::vector<std::string> names;
@@ -61,6 +62,12 @@ Type storage_type(const Type &t) {
   Type s = t;
   s.is_literal = false;
   return s;
+}
+
+// The value of `x++`/`x--` (and what x becomes): 64 bits, signed when x is
+// or for `--` (bpftrace v0.26).
+Type incdec_type(const std::string &op, const Type &t) {
+  return make_int(8, op == "--" || t.is_signed);
 }
 
 // bpftrace's wording for a call with the wrong number of arguments.
@@ -115,6 +122,9 @@ class Analyser {
   void check_expr(Node &n);
   void check_call(Node &n);
   void check_binary(Node &n);
+  Type int_binary_type(Node &n, const Type &a, const Type &b);
+  Type compound_type(const Node &assign, Type x, const Type &v);
+  void check_fits_declared(const ScratchVar &v, const Node &value, const Location &loc);
   void check_unary(Node &n);
   void check_field(Node &n);
   void check_cast(Node &n);
@@ -172,6 +182,7 @@ class Analyser {
   ProbeInfo *probe_info_ = nullptr;
   std::string provider_;
   std::vector<std::map<std::string, int>> scopes_;  // name -> index in probe_info_->vars
+  std::map<const ProbeInfo *, std::vector<Type>> first_walk_vars_;  // variable types, by slot
   int loop_depth_ = 0;
   int for_map_depth_ = 0;  // inside a for-map body (a callback without the probe's context)
   std::map<std::string, Location> keyless_use_, keyed_use_;
@@ -304,76 +315,82 @@ MapInfo &Analyser::map_info(const std::string &name, const Location &loc) {
   return m;
 }
 
-// Whether a value of type `want` can be stored where `have` lives (sizes
-// and signedness are merged afterwards).
-static bool compatible(const Type &have, const Type &want) {
-  if (have.is_none() || want.is_none()) return true;
-  if (have.is_integer() && want.is_integer()) return true;
-  if (have.kind != want.kind) return false;
-  if (have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) {
-    if (have.fields.size() != want.fields.size()) return false;
-    for (size_t i = 0; i < have.fields.size(); i++)
-      if (have.fields[i].name != want.fields[i].name || !compatible(*have.fields[i].type, *want.fields[i].type))
-        return false;
-    return true;
+// The type of a slot (variable, map value or key) that held `have` and is
+// now given `want`, or nothing when the two do not mix. Integers promote as
+// in bpftrace v0.26 (see promoted_type); strings take the longer size;
+// tuples and records merge field by field.
+static std::optional<Type> merged_type(const Type &have, const Type &want) {
+  if (have.is_none()) return want;
+  if (want.is_none()) return have;
+  if (have.kind == TypeKind::Int && want.kind == TypeKind::Int) return promoted_type(have, want);
+  if (have.is_integer() && want.is_integer()) {  // an enum and an integer
+    Type t = have;
+    t.is_signed = have.is_signed || want.is_signed;
+    t.is_literal = false;
+    return t;
   }
-  if (have.kind == TypeKind::Struct) return have.name == want.name;
-  if (have.kind == TypeKind::String || have.kind == TypeKind::Pointer || have.kind == TypeKind::Kstack ||
-      have.kind == TypeKind::Ustack || have.is_aggregation() || have.kind == TypeKind::Bool)
-    return true;
-  return have == want;
+  if (have.kind != want.kind) return std::nullopt;
+  switch (have.kind) {
+    case TypeKind::String: {
+      Type t = have;
+      t.size = std::max(have.size, want.size);
+      return t;
+    }
+    case TypeKind::Tuple:
+    case TypeKind::Record: {
+      if (have.fields.size() != want.fields.size()) return std::nullopt;
+      std::vector<Type> elems;
+      std::vector<std::string> names;
+      for (size_t i = 0; i < have.fields.size(); i++) {
+        auto e = have.fields[i].name == want.fields[i].name
+                     ? merged_type(*have.fields[i].type, *want.fields[i].type)
+                     : std::nullopt;
+        if (!e) return std::nullopt;
+        elems.push_back(*e);
+        names.push_back(have.fields[i].name);
+      }
+      return have.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
+    }
+    case TypeKind::Struct:
+      if (have.name != want.name) return std::nullopt;
+      return have;
+    case TypeKind::Pointer: case TypeKind::Kstack: case TypeKind::Ustack: case TypeKind::Bool:
+      return have;
+    default:
+      if (have.is_aggregation()) return have;
+      if (have == want) return have;
+      return std::nullopt;
+  }
 }
 
-// A storage conflict, worded as bpftrace words it for `what` ("map @x",
-// "variable $x", "key of map @x", "ternary").
+// A storage conflict, worded as bpftrace v0.26 words it for `what` ("map
+// @x", "variable $x", "key of map @x", "ternary").
 void Analyser::type_mismatch(const Type &have, const Type &want, const Location &loc, const std::string &what) {
   auto named = [&](const char *prefix) {
     return what.rfind(prefix, 0) == 0 ? what.substr(strlen(prefix)) : std::string();
   };
   std::string h = have.to_string(), w = want.to_string();
-  if (std::string m = named("map "); !m.empty()) {
-    if (have.kind == TypeKind::Tuple && want.kind == TypeKind::Tuple)
-      return error(loc, "Tuple type mismatch: " + h + " != " + w + ".");
+  if (std::string m = named("map "); !m.empty())
     return error(loc, "Type mismatch for " + m + ": trying to assign value of type '" + w +
-                          "' when map already contains a value of type '" + h + "'");
-  }
+                          "' when map already has a type '" + h + "'");
   if (std::string v = named("variable "); !v.empty())
     return error(loc, "Type mismatch for " + v + ": trying to assign value of type '" + w +
-                          "' when variable already contains a value of type '" + h + "'");
+                          "' when variable already has a type '" + h + "'");
   if (std::string m = named("key of map "); !m.empty())
     return error(loc, "Argument mismatch for " + m + ": trying to access with arguments: '" + w +
                           "' when map expects arguments: '" + h + "'");
-  if (what == "ternary") return error(loc, "Ternary operator must return the same type: have '" + h + "' and '" + w + "'");
+  if (what == "ternary")
+    return error(loc, "Branches must return the same type or compatible types: have '" + h + "' and '" + w + "'");
   error(loc, what + " has type '" + h + "', but is assigned a value of type '" + w + "'");
 }
 
 Type Analyser::unify(const Type &have, const Type &want, const Location &loc, const std::string &what) {
-  if (have.is_none()) return want;
-  if (want.is_none()) return have;
-  if (!compatible(have, want)) {
+  auto merged = merged_type(have, want);
+  if (!merged) {
     type_mismatch(have, want, loc, what);
     return have;
   }
-  if (have.is_integer() && want.is_integer()) {
-    Type t = have;
-    t.is_signed = have.is_signed || want.is_signed;
-    return t;
-  }
-  if (have.kind == TypeKind::String) {
-    Type t = have;
-    t.size = std::max(have.size, want.size);
-    return t;
-  }
-  if (have.kind == TypeKind::Tuple || have.kind == TypeKind::Record) {
-    std::vector<Type> elems;
-    std::vector<std::string> names;
-    for (size_t i = 0; i < have.fields.size(); i++) {
-      elems.push_back(unify(*have.fields[i].type, *want.fields[i].type, loc, what));
-      names.push_back(have.fields[i].name);
-    }
-    return have.kind == TypeKind::Tuple ? make_tuple(elems) : make_record(names, elems);
-  }
-  return have;
+  return *merged;
 }
 
 void Analyser::set_map_value(MapInfo &m, const Type &value, const Location &loc) {
@@ -434,7 +451,13 @@ ScratchVar *Analyser::find_var(const std::string &name) {
 
 ScratchVar &Analyser::define_var(const std::string &name, const Type &type, const Location &loc) {
   int slot = static_cast<int>(probe_info_->vars.size());
-  probe_info_->vars.push_back({name, value_type(type), slot});
+  Type t = value_type(type);
+  // A variable's type is what all its assignments promote to: the final
+  // walk starts from the type the first walk ended with.
+  auto first = first_walk_vars_.find(probe_info_);
+  if (final_walk_ && first != first_walk_vars_.end() && slot < static_cast<int>(first->second.size()))
+    if (auto merged = merged_type(first->second[slot], t)) t = *merged;
+  probe_info_->vars.push_back({name, t, slot});
   scopes_.back()[name] = slot;
   return probe_info_->vars.back();
 }
@@ -601,14 +624,18 @@ void Analyser::check_stmt(Node &n) {
     case NodeKind::Let: {
       Type t;
       if (n.type_spec) t = resolve_type_spec(*n.type_spec);
+      // A sized integer type is fixed: assignments must fit into it.
+      bool declared = t.kind == TypeKind::Int;
       if (n.rhs) {
         check_expr(*n.rhs);
-        t = t.is_none() ? n.rhs->type : unify(t, n.rhs->type, n.rhs->loc, "variable " + n.lhs->name);
+        if (declared) check_fits_declared(ScratchVar{n.lhs->name, t}, *n.rhs, n.rhs->loc);
+        else t = t.is_none() ? n.rhs->type : unify(t, n.rhs->type, n.rhs->loc, "variable " + n.lhs->name);
       }
       if (t.is_none()) t = make_int(8, true);
       if (find_var(n.lhs->name) && scopes_.back().count(n.lhs->name))
         error(n.lhs->loc, "variable " + n.lhs->name + " is already declared in this scope");
       ScratchVar &v = define_var(n.lhs->name, t, n.lhs->loc);
+      v.declared = declared;
       n.lhs->type = v.type;
       n.lhs->id = v.slot;
       break;
@@ -657,7 +684,10 @@ void Analyser::check_stmt(Node &n) {
       check_expr(*n.rhs);
       if (!n.cond->type.is_integer() || !n.rhs->type.is_integer())
         error(n.cond->loc.merge(n.rhs->loc), "range bounds must be integers");
-      Type index = make_int(8, true);
+      // The index has the bounds' promoted type (bpftrace v0.26).
+      Type index = n.cond->type.kind == TypeKind::Int ? n.cond->type : make_int(8, true);
+      if (n.cond->type.kind == TypeKind::Int && n.rhs->type.kind == TypeKind::Int)
+        if (auto p = promoted_type(n.cond->type, n.rhs->type)) index = *p;
       check_loop_body(n, &index);
       break;
     }
@@ -756,8 +786,12 @@ void Analyser::check_assign(Node &n) {
                        " is '" + v->type.to_string() + "'");
     else if (!value.is_integer() && value.kind != TypeKind::Bool)
       error(n.rhs->loc, "compound assignment '" + n.op + "' needs an integer value");
+    else if (v->type.is_integer() && !v->declared)
+      v->type = unify(v->type, compound_type(n, v->type, value), n.loc, "variable " + target.name);
   } else if (!v) {
     v = &define_var(target.name, value, target.loc);
+  } else if (v->declared) {
+    check_fits_declared(*v, *n.rhs, n.rhs->loc);
   } else {
     Type merged = unify(v->type, value_type(value), n.rhs->loc, "variable " + target.name);
     v->type = merged;
@@ -831,7 +865,8 @@ void Analyser::check_map_assign(Node &n) {
     if (!rhs.type.is_integer() && rhs.type.kind != TypeKind::Bool)
       error(rhs.loc, "compound assignment '" + n.op + "' needs an integer value, not '" +
                          rhs.type.to_string() + "'");
-    if (m.value.is_none()) set_map_value(m, make_int(8, true), n.loc);
+    if (m.value.is_none() || m.value.is_integer())
+      set_map_value(m, compound_type(n, m.value.is_none() ? make_int(1, true) : m.value, rhs.type), n.loc);
   } else {
     set_map_value(m, value_type(rhs.type), n.loc);
   }
@@ -873,10 +908,7 @@ void Analyser::check_expr(Node &n) {
   switch (n.kind) {
     case NodeKind::Integer: {
       if (n.type.kind == TypeKind::Enum) break;  // an enumerator, typed in the first walk
-      bool fits32 = n.ival <= 0x7fffffffULL;
-      bool fits64 = n.ival <= 0x7fffffffffffffffULL;
-      n.type = fits32 ? make_int(4, true) : make_int(8, fits64);
-      n.type.is_literal = true;
+      n.type = literal_int_type(n.ival);
       break;
     }
     case NodeKind::String:
@@ -953,6 +985,7 @@ void Analyser::check_expr(Node &n) {
       if (!v) {
         error(n.loc, "undefined variable " + n.name);
         n.type = make_int(8, true);
+        n.type.is_literal = true;  // fits anything: no follow-on warnings about its sign
       } else {
         n.type = v->type;
         n.id = v->slot;
@@ -988,6 +1021,8 @@ void Analyser::check_expr(Node &n) {
         if (m.value.is_none()) set_map_value(m, make_int(8, true), t.loc);
         else if (!m.value.is_integer() && m.value.kind != TypeKind::Count && m.value.kind != TypeKind::Sum)
           error(n.loc, "'" + n.op + "' needs an integer map, " + t.name + " holds '" + m.value.to_string() + "'");
+        else if (m.value.is_integer())
+          set_map_value(m, incdec_type(n.op, m.value), t.loc);
         t.type = m.value;
       } else if (t.kind == NodeKind::Variable) {
         ScratchVar *v = find_var(t.name);
@@ -996,13 +1031,15 @@ void Analyser::check_expr(Node &n) {
         } else {
           if (!v->type.is_integer() && v->type.kind != TypeKind::Pointer)
             error(n.loc, "'" + n.op + "' needs an integer variable, " + t.name + " is '" + v->type.to_string() + "'");
+          else if (v->type.is_integer() && !v->declared)
+            v->type = unify(v->type, incdec_type(n.op, v->type), n.loc, "variable " + t.name);
           t.type = v->type;
           t.id = v->slot;
         }
       } else {
         error(t.loc, "'" + n.op + "' can only be applied to a variable or a map");
       }
-      n.type = t.type.is_integer() ? make_int(8, true) : t.type;
+      n.type = t.type.is_integer() ? incdec_type(n.op, t.type) : t.type;
       if (t.type.kind == TypeKind::Count || t.type.kind == TypeKind::Sum) n.type = make_int(8, true);
       break;
     }
@@ -1017,15 +1054,12 @@ void Analyser::check_expr(Node &n) {
         error(n.cond->loc, "a condition must be an integer, a boolean or a pointer");
       const Type &a = n.lhs ? n.lhs->type : n.cond->type;
       const Type &b = n.rhs->type;
-      if (a.is_integer() && b.is_integer()) {
-        n.type = make_int(std::max(a.size, b.size), a.is_signed || b.is_signed);
-        if (n.type.size < 8) n.type = make_int(8, n.type.is_signed);
-      } else if (a.kind == TypeKind::String && b.kind == TypeKind::String) {
-        n.type = make_string(std::max(a.size, b.size));
+      // Both arms convert to their promoted type (bpftrace v0.26).
+      if ((a.is_integer() && b.is_integer()) || (a.kind == TypeKind::String && b.kind == TypeKind::String) ||
+          (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple)) {
+        n.type = unify(a, b, n.loc, "ternary");
       } else if (a.kind == b.kind && (a.kind == TypeKind::Bool || a.kind == TypeKind::Pointer)) {
         n.type = a;
-      } else if (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple) {
-        n.type = unify(a, b, n.loc, "ternary");
       } else {
         type_mismatch(a, b, n.loc, "ternary");
         n.type = a;
@@ -1114,12 +1148,12 @@ void Analyser::check_expr(Node &n) {
       }
       check_expr(*n.rhs);
       const Type &a = n.lhs->type, &b = n.rhs->type;
-      if (a.is_integer() && b.is_integer()) n.type = make_int(8, a.is_signed || b.is_signed);
-      else if (a.kind == TypeKind::String && b.kind == TypeKind::String) n.type = make_string(std::max(a.size, b.size));
+      if ((a.is_integer() && b.is_integer()) || (a.kind == TypeKind::String && b.kind == TypeKind::String) ||
+          (a.kind == TypeKind::Tuple && b.kind == TypeKind::Tuple))
+        n.type = unify(a, b, n.loc, "ternary");
       else if (a == b) n.type = a;
       else {
-        error(n.loc, "if expression branches have different types: '" + a.to_string() + "' and '" +
-                         b.to_string() + "'");
+        type_mismatch(a, b, n.loc, "ternary");
         n.type = a;
       }
       break;
@@ -1131,9 +1165,10 @@ void Analyser::check_expr(Node &n) {
         check_expr(*n.lhs);
         t = n.lhs->type;
       }
+      // Folded into an integer literal, typed as one (sizeof(1) is 1).
       n.kind = NodeKind::Integer;
       n.ival = t.size;
-      n.type = make_int(8, false);
+      n.type = literal_int_type(n.ival);
       break;
     }
     case NodeKind::OffsetOf: {
@@ -1150,7 +1185,7 @@ void Analyser::check_expr(Node &n) {
       }
       n.kind = NodeKind::Integer;
       n.ival = off;
-      n.type = make_int(8, false);
+      n.type = literal_int_type(n.ival);
       break;
     }
     default:
@@ -1168,10 +1203,12 @@ void Analyser::check_unary(Node &n) {
   } else if (n.op == "-" || n.op == "~") {
     if (!t.is_integer() && t.kind != TypeKind::Bool)
       error(n.loc, "'" + n.op + "' needs an integer, not '" + t.to_string() + "'");
-    n.type = t.is_integer() ? t : make_int(8, true);
-    if (n.op == "-") n.type.is_signed = true;
-    n.type.kind = TypeKind::Int;
-    n.type.is_literal = n.lhs->kind == NodeKind::Integer;
+    // bpftrace v0.26: a negative literal has the smallest signed type that
+    // holds it; otherwise the result is 64 bits, signed for `-`.
+    if (n.op == "-" && n.lhs->kind == NodeKind::Integer && n.lhs->type.kind == TypeKind::Int)
+      n.type = negative_literal_type(n.lhs->ival);
+    else
+      n.type = make_int(8, n.op == "-" || !t.is_integer() || t.is_signed);
   } else if (n.op == "*") {
     if (t.kind != TypeKind::Pointer) {
       error(n.loc, "'*' needs a pointer, not '" + t.to_string() + "'");
@@ -1225,14 +1262,14 @@ void Analyser::check_binary(Node &n) {
       n.type = make_bool();
       return;
     }
-    n.type = make_bool();
+    n.type = ints ? int_binary_type(n, a, b) : make_bool();
     return;
   }
   if (op == "<" || op == ">" || op == "<=" || op == ">=") {
     bool ok = ints || (a.kind == TypeKind::Pointer && b.kind == TypeKind::Pointer) ||
               (a.kind == TypeKind::Pointer && b.is_integer()) || (a.is_integer() && b.kind == TypeKind::Pointer);
     if (!ok) return mismatch();
-    n.type = make_bool();
+    n.type = ints ? int_binary_type(n, a, b) : make_bool();
     return;
   }
   // Arithmetic and bitwise operators.
@@ -1249,14 +1286,73 @@ void Analyser::check_binary(Node &n) {
     return;
   }
   if (!ints) return mismatch();
-  bool is_signed = a.is_signed || b.is_signed || op == "-";
-  // Literals adopt the other operand's signedness, as in bpftrace.
-  if (a.is_literal && !b.is_literal && op != "-") is_signed = b.is_signed;
-  if (b.is_literal && !a.is_literal && op != "-") is_signed = a.is_signed;
-  n.type = make_int(8, is_signed);
-  n.type.is_literal = a.is_literal && b.is_literal;
+  n.type = int_binary_type(n, a, b);
   if ((op == "/" || op == "%") && n.rhs->kind == NodeKind::Integer && n.rhs->ival == 0)
     warning(n.rhs->loc, "division by zero: the result will be 1");
+}
+
+// The value of `x op= v` for an integer x: what `x = x op v` computes.
+// (An unassigned map starts as an int8 zero, as in bpftrace.)
+Type Analyser::compound_type(const Node &assign, Type x, const Type &v) {
+  if (!v.is_integer() && v.kind != TypeKind::Bool) return x;
+  Node op(NodeKind::Binary, assign.loc);
+  op.op = assign.op.substr(0, assign.op.size() - 1);
+  x.is_literal = false;  // not a literal: nothing to fold
+  return int_binary_type(op, x, v);
+}
+
+// `$x = value` where $x was declared `let $x: T`: the value must convert to
+// T without loss (a literal: its value must fit).
+void Analyser::check_fits_declared(const ScratchVar &v, const Node &value, const Location &loc) {
+  const Type &t = value.type;
+  if (!v.type.is_integer() || !t.is_integer()) {
+    if (!merged_type(v.type, value_type(t))) type_mismatch(v.type, t, loc, "variable " + v.name);
+    return;
+  }
+  std::optional<uint64_t> literal;
+  if (value.kind == NodeKind::Integer && t.is_literal) literal = value.ival;
+  bool negative_literal = value.kind == NodeKind::Unary && value.op == "-" && value.lhs->kind == NodeKind::Integer;
+  bool fits = negative_literal ? v.type.is_signed && int_fits_into(t, v.type)
+                               : int_fits_into(t, v.type, literal);
+  if (!fits) type_mismatch(v.type, t, loc, "variable " + v.name);
+}
+
+// bpftrace v0.26 integer operators. A sign flexible literal takes the
+// other operand's sign; operands of one type give a 64-bit result of that
+// sign; otherwise the result is int64 when either operand is signed, and
+// operands with no common type (uint64 and a signed integer) are warned
+// about. `-` always yields a signed result. Both operands of a comparison
+// convert to their promoted type (n.operand_type). An operation on two
+// literals is folded, so its result is typed as the literal it makes.
+Type Analyser::int_binary_type(Node &n, const Type &a_in, const Type &b_in) {
+  const std::string &op = n.op;
+  Type a = a_in.kind == TypeKind::Bool ? make_int(1, false) : a_in;
+  Type b = b_in.kind == TypeKind::Bool ? make_int(1, false) : b_in;
+  a.kind = b.kind = TypeKind::Int;  // enums compare as their integers
+  bool comparison = op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=";
+  auto promoted = promoted_type(a, b);
+  if (comparison) n.operand_type = promoted ? *promoted : make_int(8, true);
+  if (a.is_literal && b.is_literal && !comparison) {
+    if (auto v = fold_constant(n)) {
+      Type t = *v < 0 ? negative_literal_type(-static_cast<uint64_t>(*v)) : literal_int_type(*v);
+      if (op == "-" || *v < 0) t.is_literal = false;
+      return t;
+    }
+  }
+  if (a.is_literal && !b.is_literal) a.is_signed = b.is_signed;
+  if (b.is_literal && !a.is_literal) b.is_signed = a.is_signed;
+  if (comparison) {
+    if (!promoted)
+      warning(n.loc, "comparison of integers of different signs: '" + a_in.to_string() + "' and '" +
+                         b_in.to_string() + "' can lead to undefined behavior");
+    return make_bool();
+  }
+  if (a.size == b.size && a.is_signed == b.is_signed) return make_int(8, a.is_signed || op == "-");
+  bool arithmetic = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
+  if (!promoted && arithmetic)
+    warning(n.loc, "arithmetic on integers of different signs: '" + a_in.to_string() + "' and '" +
+                       b_in.to_string() + "' can lead to undefined behavior");
+  return make_int(8, a.is_signed || b.is_signed || op == "-");
 }
 
 void Analyser::check_field(Node &n) {
@@ -2756,6 +2852,14 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
       out->probes[i].probe = &program_.probes[i];
       program_.probes[i].id = static_cast<int>(i);
       check_probe(program_.probes[i], out->probes[i]);
+    }
+    if (walk == 0) {
+      auto remember = [&](const ProbeInfo &info) {
+        auto &types = first_walk_vars_[&info];
+        for (auto &v : info.vars) types.push_back(v.type);
+      };
+      for (auto &fi : functions_) remember(fi.locals);
+      for (auto &info : out->probes) remember(info);
     }
   }
   check_no_recursion();

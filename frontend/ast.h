@@ -92,6 +92,7 @@ struct Node {
   // Filled in by semantic analysis.
   Type type;
   int id = -1;  // per-kind number: map id, printf id, variable slot, ...
+  Bitfield bitfield;  // Field: a C bitfield member, read by shift and mask
 
   Node(NodeKind k, Location l) : kind(k), loc(l) {}
   bool is_expr() const { return kind < NodeKind::ExprStmt; }

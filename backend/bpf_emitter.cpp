@@ -1215,6 +1215,18 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       emit_into(*n.rhs, dest, dt);
       body_.close();
       return;
+    case NodeKind::Index:
+      // One struct of a kernel array of structs: read member by member at a
+      // constant index (each read a CO-RE relocation), as whole struct values are.
+      if (holds_struct_values(dt) && is_kernel_field(*n.lhs) && n.lhs->type.kind == TypeKind::Array) {
+        if (n.rhs->kind != NodeKind::Integer)
+          unsupported(n.rhs->loc, "indexing an array of structs with a non-constant index");
+        CoreChain c = core_chain(*n.lhs);
+        c.accessors.back() += "[" + std::to_string(n.rhs->ival) + "]";
+        emit_member(c, dest, dt, {}, n.loc);
+        return;
+      }
+      break;
     case NodeKind::Field:
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
@@ -1464,6 +1476,17 @@ static bool is_kernel_field(const Node &n) {
 // structs join their member names with '.'.
 BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
   const Node &obj = *n.lhs;
+  // `p->arr[2].x`, `p->ptrs[1]->y`: a constant index into an array member
+  // stays in the chain, so the element is reached with CO-RE too.
+  bool constant_index = obj.kind == NodeKind::Index && obj.rhs->kind == NodeKind::Integer &&
+                        is_kernel_field(*obj.lhs) && obj.lhs->type.kind == TypeKind::Array;
+  if (constant_index && (obj.type.kind == TypeKind::Struct || obj.type.kind == TypeKind::Pointer)) {
+    CoreChain c = core_chain(*obj.lhs);
+    c.accessors.back() += "[" + std::to_string(obj.rhs->ival) + "]";
+    if (obj.type.kind == TypeKind::Struct) c.accessors.back() += "." + n.name;
+    else c.accessors.push_back(n.name);
+    return c;
+  }
   if (is_kernel_field(obj) && (obj.type.kind == TypeKind::Struct || obj.type.kind == TypeKind::Pointer)) {
     CoreChain c = core_chain(obj);
     if (obj.type.kind == TypeKind::Struct) c.accessors.back() += "." + n.name;

@@ -1423,7 +1423,7 @@ Type Analyser::struct_value(const Type &t, int depth) {
 // (or of arrays of structs) gets expanded elements, laid out by bt2bin.
 // Arrays of opaque or empty structs stay as they are.
 Type Analyser::member_value(const Type &t, int depth) {
-  if (t.kind == TypeKind::Struct) return struct_value(t, depth);
+  if (t.kind == TypeKind::Struct) return t.is_struct_value() ? t : struct_value(t, depth);
   if (t.kind != TypeKind::Array || !t.elem || (t.elem->kind != TypeKind::Struct && t.elem->kind != TypeKind::Array))
     return t;
   Type elem = member_value(*t.elem, depth + 1);

@@ -1657,7 +1657,7 @@ void Analyser::check_call(Node &n) {
   auto want_map_and_key = [&]() -> MapInfo * {
     MapInfo *m = want_map(0);
     check_expr(*n.args[1]);
-    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    if (m) set_map_key(*m, value_type(n.args[1]->type), n.args[1]->loc);
     return m;
   };
 
@@ -1733,7 +1733,7 @@ void Analyser::check_call(Node &n) {
     if (nargs == 2) {
       check_expr(*n.args[1]);
       MapInfo &m = map_info(a.name, a.loc);
-      set_map_key(m, storage_type(n.args[1]->type), n.args[1]->loc);
+      set_map_key(m, value_type(n.args[1]->type), n.args[1]->loc);
       a.type = m.value;
     } else {
       check_map_key(a);

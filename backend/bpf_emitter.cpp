@@ -85,6 +85,7 @@ namespace {
 std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
 
 static bool is_kernel_field(const Node &n);
+static bool holds_struct_values(const Type &t);
 
 class BpfEmitter {
  public:
@@ -162,6 +163,9 @@ class BpfEmitter {
   };
   CoreChain core_chain(const Node &field);
   void emit_struct_fields(const CoreChain &from, const std::string &dest, const Type &value, const Location &loc);
+  void emit_member(const CoreChain &c, const std::string &dst, const Type &t, const Bitfield &bf, const Location &loc);
+  std::string bitfield_read(const CoreChain &c, const Bitfield &bf, const Location &loc);
+  std::string last_struct(const CoreChain &c);
   void emit_args_value(const Node &args, const std::string &dest, const Type &value);
   std::string core_read_args(const CoreChain &c);
   void zero(const std::string &lvalue);
@@ -1211,6 +1215,18 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       emit_into(*n.rhs, dest, dt);
       body_.close();
       return;
+    case NodeKind::Index:
+      // One struct of a kernel array of structs: read member by member at a
+      // constant index (each read a CO-RE relocation), as whole struct values are.
+      if (holds_struct_values(dt) && is_kernel_field(*n.lhs) && n.lhs->type.kind == TypeKind::Array) {
+        if (n.rhs->kind != NodeKind::Integer)
+          unsupported(n.rhs->loc, "indexing an array of structs with a non-constant index");
+        CoreChain c = core_chain(*n.lhs);
+        c.accessors.back() += "[" + std::to_string(n.rhs->ival) + "]";
+        emit_member(c, dest, dt, {}, n.loc);
+        return;
+      }
+      break;
     case NodeKind::Field:
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (n.ival == 2) {  // __data_loc string: offset in the low 16 bits
@@ -1222,8 +1238,8 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         }
         return;
       }
-      if (dt.is_struct_value() && is_kernel_field(n)) {
-        emit_struct_fields(core_chain(n), dest, dt, n.loc);
+      if (holds_struct_values(dt) && is_kernel_field(n)) {
+        emit_member(core_chain(n), dest, dt, {}, n.loc);
         return;
       }
       if ((t.kind == TypeKind::String || t.kind == TypeKind::Array) && is_kernel_field(n)) {
@@ -1256,21 +1272,83 @@ void BpfEmitter::emit_struct_fields(const CoreChain &from, const std::string &de
     CoreChain c = from;
     if (c.accessors.empty()) c.accessors.push_back(f.name);
     else c.accessors.back() += "." + f.name;
-    std::string dst = dest + "." + f.name;
-    const Type &ft = *f.type;
-    if (ft.is_struct_value()) {
-      emit_struct_fields(c, dst, ft, loc);
-    } else if (ft.kind == TypeKind::Array && ft.elem && ft.elem->is_struct_value()) {
-      unsupported(loc, "printing an array of structs inside a struct (field '" + f.name + "')");
-    } else if (f.bitfield) {
-      if (c.accessors.size() != 1 || c.script_type || c.user)
-        unsupported(loc, "reading the bitfield '" + f.name + "' of a struct value here");
-      body_.line(dst + " = BPF_CORE_READ_BITFIELD_PROBED(" + c.base + ", " + c.accessors[0] + ");");
-    } else {
-      body_.line(std::string(c.nullable ? "if (" + c.base + ") " : "") + c.macro("_INTO") + "(&" + dst + ", " +
-                 core_read_args(c) + ");");
-    }
+    emit_member(c, dest + "." + f.name, *f.type, f.bitfield, loc);
   }
+}
+
+// An array whose elements are (or hold) struct values: bt2bin's layout of
+// the elements differs from the kernel's, so they are read one by one.
+static bool holds_struct_values(const Type &t) {
+  if (t.is_struct_value()) return true;
+  return t.kind == TypeKind::Array && t.elem && holds_struct_values(*t.elem);
+}
+
+// One member of a struct value, reached by `c`, into `dst`: nested structs
+// and arrays of structs member by member (constant indices, so each read
+// stays a CO-RE relocation), bitfields by shift and mask, anything else
+// with one read.
+void BpfEmitter::emit_member(const CoreChain &c, const std::string &dst, const Type &t, const Bitfield &bf,
+                             const Location &loc) {
+  if (t.is_struct_value()) {
+    emit_struct_fields(c, dst, t, loc);
+  } else if (t.kind == TypeKind::Array && t.elem && holds_struct_values(*t.elem)) {
+    constexpr uint64_t max_elements = 256;
+    if (t.count > max_elements)
+      unsupported(loc, "an array of " + std::to_string(t.count) + " structs inside a struct value (at most " +
+                           std::to_string(max_elements) + ")");
+    for (uint64_t i = 0; i < t.count; i++) {
+      CoreChain e = c;
+      std::string index = "[" + std::to_string(i) + "]";
+      e.accessors.back() += index;
+      emit_member(e, dst + index, *t.elem, {}, loc);
+    }
+  } else if (bf) {
+    body_.line(dst + " = " + bitfield_read(c, bf, loc) + ";");
+  } else {
+    body_.line(std::string(c.nullable ? "if (" + c.base + ") " : "") + c.macro("_INTO") + "(&" + dst + ", " +
+               core_read_args(c) + ");");
+  }
+}
+
+// The value of the bitfield `c` ends at (zero-extended, as bpftrace reads
+// it). Pointers before the struct holding it are followed first; then a
+// kernel struct's layout comes from the target's BTF, a script struct's
+// from the layout clang gave it when compiling.
+std::string BpfEmitter::bitfield_read(const CoreChain &c, const Bitfield &bf, const Location &loc) {
+  std::string base = last_struct(c);
+  const std::string &member = c.accessors.back();
+  std::string read_fn = c.user ? "bpf_probe_read_user" : "bpf_probe_read_kernel";
+  std::string value;
+  if (c.script_type) {
+    std::optional<BitfieldLayout> r = bitfield_layout(bf);
+    if (!r) unsupported(loc, "a bitfield spread over more than 8 bytes ('" + member + "')");
+    // The bitfield's offset is from the struct that declares it: the
+    // member path without its last name.
+    size_t dot = member.rfind('.');
+    std::string holder = dot == std::string::npos ? base : "&" + base + "->" + member.substr(0, dot);
+    value = "bt_read_bitfield(" + read_fn + ", " + holder + ", " + std::to_string(r->byte_offset) + ", " +
+            std::to_string(r->byte_size) + ", " + std::to_string(r->lshift) + ", " + std::to_string(r->rshift) +
+            ")";
+  } else {
+    value = "BT_CORE_READ_BITFIELD(" + read_fn + ", " + base + ", " + member + ")";
+  }
+  if (c.nullable && c.accessors.size() == 1) value = "(" + base + " ? " + value + " : 0)";
+  return value;
+}
+
+// A pointer to the struct the last accessor of `c` starts from: the chain's
+// base, or the pointers before it followed with one (CO-RE) read.
+std::string BpfEmitter::last_struct(const CoreChain &c) {
+  if (c.accessors.size() <= 1) return c.base;
+  CoreChain head = c;
+  head.accessors.pop_back();
+  std::string path = c.base;
+  for (const auto &a : head.accessors) path += "->" + a;
+  std::string ptr = "_ptr" + std::to_string(tmp_++);
+  std::string read = head.macro("") + "(" + core_read_args(head) + ")";
+  if (c.nullable) read = c.base + " ? " + read + " : 0";
+  body_.line("__typeof__(" + path + ") " + ptr + " = " + read + ";");
+  return ptr;
 }
 
 // print(args): every argument, read as `args.name` would be.
@@ -1398,6 +1476,17 @@ static bool is_kernel_field(const Node &n) {
 // structs join their member names with '.'.
 BpfEmitter::CoreChain BpfEmitter::core_chain(const Node &n) {
   const Node &obj = *n.lhs;
+  // `p->arr[2].x`, `p->ptrs[1]->y`: a constant index into an array member
+  // stays in the chain, so the element is reached with CO-RE too.
+  bool constant_index = obj.kind == NodeKind::Index && obj.rhs->kind == NodeKind::Integer &&
+                        is_kernel_field(*obj.lhs) && obj.lhs->type.kind == TypeKind::Array;
+  if (constant_index && (obj.type.kind == TypeKind::Struct || obj.type.kind == TypeKind::Pointer)) {
+    CoreChain c = core_chain(*obj.lhs);
+    c.accessors.back() += "[" + std::to_string(obj.rhs->ival) + "]";
+    if (obj.type.kind == TypeKind::Struct) c.accessors.back() += "." + n.name;
+    else c.accessors.push_back(n.name);
+    return c;
+  }
   if (is_kernel_field(obj) && (obj.type.kind == TypeKind::Struct || obj.type.kind == TypeKind::Pointer)) {
     CoreChain c = core_chain(obj);
     if (obj.type.kind == TypeKind::Struct) c.accessors.back() += "." + n.name;
@@ -1617,6 +1706,12 @@ std::string BpfEmitter::expr(const Node &n) {
     case NodeKind::Call:
       return call_expr(n);
     case NodeKind::Unary: {
+      if (n.op == "&" && is_kernel_field(*n.lhs) && !n.lhs->bitfield) {
+        // &p->a.b: the address computed from the (relocated) member offset, nothing read.
+        CoreChain c = core_chain(*n.lhs);
+        std::string member = "&" + last_struct(c) + "->" + c.accessors.back();
+        return "((__u64)" + (c.script_type ? member : "__builtin_preserve_access_index(" + member + ")") + ")";
+      }
       std::string e = expr(*n.lhs);
       if (n.op == "*") {
         std::string tmp = "_d" + std::to_string(tmp_++);
@@ -1728,6 +1823,7 @@ std::string BpfEmitter::expr(const Node &n) {
       }
       if (n.type.kind == TypeKind::Struct)
         unsupported(n.loc, "using a whole struct value");
+      if (n.bitfield) return bitfield_read(core_chain(n), n.bitfield, n.loc);
       CoreChain chain = core_chain(n);
       std::string read = chain.macro("") + "(" + core_read_args(chain) + ")";
       if (chain.nullable) read = "(" + chain.base + " ? " + read + " : 0)";

@@ -14,6 +14,17 @@ std::string c_int_type(uint32_t bytes, bool is_signed) {
   }
 }
 
+std::optional<BitfieldLayout> bitfield_layout(const Bitfield &bf) {
+  uint32_t first_bit = bf.bit_offset % 8;
+  if (bf.bit_size == 0 || first_bit + bf.bit_size > 64) return std::nullopt;
+  BitfieldLayout r;
+  r.byte_offset = bf.bit_offset / 8;
+  r.byte_size = (first_bit + bf.bit_size + 7) / 8;
+  r.lshift = 64 - first_bit - bf.bit_size;
+  r.rshift = 64 - bf.bit_size;
+  return r;
+}
+
 std::string c_string_literal(const std::string &s) {
   std::string out = "\"";
   for (unsigned char c : s) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,22 @@ class CTypes {
 
 // C type of an integer of `bytes` and signedness: "__s32", "__u64".
 std::string c_int_type(uint32_t bytes, bool is_signed);
+
+// How generated code reads a bitfield whose layout is known when compiling
+// (the script's own structs, which the target's BTF does not describe):
+// `byte_size` bytes from `byte_offset` of the struct go into a u64 (x86_64
+// is little-endian: the first byte is the low one), then
+// `(v << lshift) >> rshift` keeps the field, zero-extended as bpftrace does.
+// These are the numbers BPF_FIELD_BYTE_OFFSET/BYTE_SIZE/LSHIFT_U64/
+// RSHIFT_U64 give for a kernel struct, except that only the bytes holding
+// the field are read, so the read never leaves the struct.
+struct BitfieldLayout {
+  uint32_t byte_offset = 0;
+  uint32_t byte_size = 0;
+  uint32_t lshift = 0;
+  uint32_t rshift = 0;
+};
+// nullopt when the field's bits span more than 8 bytes (a packed struct).
+std::optional<BitfieldLayout> bitfield_layout(const Bitfield &bf);
 
 }  // namespace bt2bin

@@ -93,6 +93,7 @@ struct Node {
   Type type;
   Type operand_type;  // integer comparisons: the type both operands convert to
   int id = -1;  // per-kind number: map id, printf id, variable slot, ...
+  Bitfield bitfield;  // Field: a C bitfield member, read by shift and mask
 
   Node(NodeKind k, Location l) : kind(k), loc(l) {}
   bool is_expr() const { return kind < NodeKind::ExprStmt; }

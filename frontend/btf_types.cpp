@@ -287,6 +287,7 @@ std::string common_name_for(const std::string &btf_member) {
 
 struct BtfTypes::Impl {
   std::string path;
+  std::string anon_prefix = "__anon_";
   std::string tracefs_root;
   bool tried = false;
   std::string error;
@@ -488,7 +489,7 @@ Type BtfTypes::Impl::record_type(uint32_t id, const btf_type *t) const {
   bool is_union = btf_is_union(t) || (btf_is_fwd(t) && btf_kflag(t));
   Type r = make_simple(TypeKind::Struct, btf_is_fwd(t) ? 0 : t->size);
   r.name = std::string(is_union ? "union " : "struct ") +
-           (nm.empty() ? "__anon_" + std::to_string(id) : std::string(nm));
+           (nm.empty() ? anon_prefix + std::to_string(id) : std::string(nm));
   return r;
 }
 
@@ -535,8 +536,8 @@ std::optional<uint32_t> BtfTypes::Impl::record_id(const Type &record) const {
   if (!is_union && !starts_with(nm, "struct ")) return std::nullopt;
   nm.remove_prefix(is_union ? 6 : 7);
   if (auto id = find(is_union ? unions : structs, nm)) return id;
-  if (starts_with(nm, "__anon_") && is_number(nm.substr(7))) {
-    uint32_t id = static_cast<uint32_t>(std::stoul(std::string(nm.substr(7))));
+  if (starts_with(nm, anon_prefix) && is_number(nm.substr(anon_prefix.size()))) {
+    uint32_t id = static_cast<uint32_t>(std::stoul(std::string(nm.substr(anon_prefix.size()))));
     const btf_type *t = id < btf__type_cnt(btf) ? type(id) : nullptr;
     if (t && btf_is_composite(t) && btf_is_union(t) == is_union) return id;
   }
@@ -835,8 +836,9 @@ std::optional<ArgsInfo> BtfTypes::Impl::args_from_proto(uint32_t proto, bool ski
 
 // ------------------------------------------------------------ BtfTypes ----
 
-BtfTypes::BtfTypes(std::string btf_path) : impl_(std::make_unique<Impl>()) {
+BtfTypes::BtfTypes(std::string btf_path, std::string anon_prefix) : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(btf_path);
+  impl_->anon_prefix = std::move(anon_prefix);
 }
 BtfTypes::~BtfTypes() = default;
 BtfTypes::BtfTypes(BtfTypes &&) noexcept = default;

@@ -56,7 +56,10 @@ struct ArgsInfo {
 
 class BtfTypes {
  public:
-  explicit BtfTypes(std::string btf_path = "/sys/kernel/btf/vmlinux");
+  // Anonymous structs/unions are named "struct <anon_prefix><BTF id>"; BTF
+  // files read side by side (the kernel's, the script's) need different
+  // prefixes, as their ids overlap.
+  explicit BtfTypes(std::string btf_path = "/sys/kernel/btf/vmlinux", std::string anon_prefix = "__anon_");
   ~BtfTypes();
   BtfTypes(BtfTypes &&) noexcept;
   BtfTypes &operator=(BtfTypes &&) noexcept;

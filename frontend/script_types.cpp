@@ -73,7 +73,7 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
     rmdir(dir);
     return false;
   }
-  btf_ = std::make_unique<BtfTypes>(object_path_);
+  btf_ = std::make_unique<BtfTypes>(object_path_, anon_prefix);
   btf_->available();  // parse now, then the files can go
   unlink(object_path_.c_str());
   rmdir(dir);

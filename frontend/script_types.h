@@ -26,7 +26,12 @@ class ScriptTypes {
   // returns false with `error` holding its first message.
   bool load(const std::vector<CDefinition> &defs, std::string &error);
   BtfTypes *btf() { return btf_.get(); }
-  bool defines_record(const std::string &name) const { return records_.count(name) > 0; }
+  // Named structs/unions of the script, and the anonymous ones inside them
+  // ("struct __anon_script_12": not to be looked up in the kernel's BTF).
+  bool defines_record(const std::string &name) const {
+    return records_.count(name) > 0 || name.find(" " + std::string(anon_prefix)) != std::string::npos;
+  }
+  static constexpr const char *anon_prefix = "__anon_script_";
   std::optional<int64_t> constant(const std::string &name) const;
   bool defines_enum(const std::string &name) const { return enums_.count(name) > 0; }
   // Enumerators of the script's own enums: value and (named) enum type.

@@ -36,7 +36,7 @@ Type make_pointer(Type elem, bool user_space) {
 
 Type make_tuple(std::vector<Type> elems) {
   Type t = make_simple(TypeKind::Tuple, 0);
-  for (auto &e : elems) t.fields.push_back({"", std::make_shared<Type>(std::move(e)), 0});
+  for (auto &e : elems) t.fields.push_back({"", std::make_shared<Type>(std::move(e)), 0, {}});
   layout_fields(t);
   return t;
 }
@@ -44,7 +44,7 @@ Type make_tuple(std::vector<Type> elems) {
 Type make_record(std::vector<std::string> names, std::vector<Type> elems) {
   Type t = make_simple(TypeKind::Record, 0);
   for (size_t i = 0; i < elems.size(); i++)
-    t.fields.push_back({names[i], std::make_shared<Type>(std::move(elems[i])), 0});
+    t.fields.push_back({names[i], std::make_shared<Type>(std::move(elems[i])), 0, {}});
   layout_fields(t);
   return t;
 }

@@ -47,11 +47,20 @@ enum class TseriesAgg { Last = 0, Avg = 1, Max = 2, Min = 3, Sum = 4 };
 
 struct Type;
 
+// Where a C bitfield lies: `bit_offset` bits from the start of the struct
+// that declares it (anonymous members flattened), `bit_size` bits wide.
+// A bit_size of 0 means "not a bitfield".
+struct Bitfield {
+  uint32_t bit_offset = 0;
+  uint32_t bit_size = 0;
+  explicit operator bool() const { return bit_size != 0; }
+};
+
 struct Field {
   std::string name;
   std::shared_ptr<Type> type;
   uint32_t offset = 0;
-  bool bitfield = false;     // struct values: read from a C bitfield
+  Bitfield bitfield;         // struct values: read from a C bitfield
 };
 
 struct Type {

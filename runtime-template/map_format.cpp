@@ -140,35 +140,43 @@ std::vector<Item> reduce_hist(const MapDesc &map, const std::vector<RawMapEntry>
 // ---------------------------------------------------------------------------
 // Sorting
 
+// Three-way comparison of two keys as bpftrace orders keys: integers by
+// signed value, strings bytewise, tuples and records (struct keys) field by
+// field, arrays element by element. Other kinds compare equal, so they keep
+// the bytewise order sort_by_key starts from (bpftrace leaves them in hash
+// order).
+int compare_key(const ValueDesc &d, const uint8_t *a, const uint8_t *b) {
+  switch (d.kind) {
+    case ValueKind::Int:
+    case ValueKind::Enum: {
+      int64_t x = read_sint(a, d.size), y = read_sint(b, d.size);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case ValueKind::String:
+      return memcmp(a, b, d.size);
+    case ValueKind::Tuple:
+    case ValueKind::Record:
+      for (uint32_t i = 0; i < d.nfields; i++)
+        if (int c = compare_key(d.fields[i], a + d.offsets[i], b + d.offsets[i])) return c;
+      return 0;
+    case ValueKind::Array:
+      if (!d.elem) return 0;
+      for (uint32_t i = 0; i < d.count; i++)
+        if (int c = compare_key(*d.elem, a + i * d.elem->size, b + i * d.elem->size)) return c;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
 void sort_by_key(std::vector<Item> &items, const ValueDesc *key) {
   std::stable_sort(items.begin(), items.end(),
                    [](const Item &a, const Item &b) { return a.key < b.key; });
   if (!key) return;
-  auto by_int = [&items](uint32_t off, uint32_t size) {
-    std::stable_sort(items.begin(), items.end(), [=](const Item &a, const Item &b) {
-      if (a.key.size() < off + size || b.key.size() < off + size) return false;
-      return read_sint(a.key.data() + off, size) < read_sint(b.key.data() + off, size);
-    });
-  };
-  auto is_int = [](const ValueDesc &d) {
-    return d.kind == ValueKind::Int || d.kind == ValueKind::Enum;
-  };
-  if (key->kind == ValueKind::Tuple) {
-    // Last field first, so the first field decides (stable sorts).
-    for (uint32_t i = key->nfields; i-- > 0;) {
-      if (is_int(key->fields[i])) {
-        by_int(key->offsets[i], key->fields[i].size);
-      } else if (key->fields[i].kind == ValueKind::String) {
-        uint32_t off = key->offsets[i], size = key->fields[i].size;
-        std::stable_sort(items.begin(), items.end(), [=](const Item &a, const Item &b) {
-          if (a.key.size() < off + size || b.key.size() < off + size) return false;
-          return memcmp(a.key.data() + off, b.key.data() + off, size) < 0;
-        });
-      }
-    }
-  } else if (is_int(*key)) {
-    by_int(0, key->size);
-  }
+  std::stable_sort(items.begin(), items.end(), [key](const Item &a, const Item &b) {
+    if (a.key.size() < key->size || b.key.size() < key->size) return false;
+    return compare_key(*key, a.key.data(), b.key.data()) < 0;
+  });
 }
 
 void sort_items(std::vector<Item> &items, const MapDesc &map) {

@@ -176,6 +176,30 @@ static __always_inline __s64 bt_smod(void *ctx, __s64 a, __s64 b, __u64 site)
 	return a < 0 ? -(__s64)r : (__s64)r;
 }
 
+/*
+ * A C bitfield, read as bpftrace reads one: zero-extended, never
+ * sign-extended. The `size` bytes at `base + off` that hold the field go
+ * into a u64 (little-endian); shifting left by `lshift` drops the bits
+ * above the field, shifting right by `rshift` those below it. `read` is
+ * bpf_probe_read_kernel or bpf_probe_read_user. The script's own structs
+ * pass their layout as constants; kernel structs take it from the target's
+ * BTF with BT_CORE_READ_BITFIELD, as libbpf's BPF_CORE_READ_BITFIELD_PROBED
+ * does (which sign-extends signed fields, and reads kernel memory only).
+ */
+#define bt_read_bitfield(read, base, off, size, lshift, rshift) ({		\
+	unsigned long long __bf = 0;						\
+										\
+	read(&__bf, (size), (const char *)(base) + (off));			\
+	(__bf << (lshift)) >> (rshift);						\
+})
+
+#define BT_CORE_READ_BITFIELD(read, s, field)					\
+	bt_read_bitfield(read, (s),						\
+		__builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_OFFSET),	\
+		__builtin_preserve_field_info((s)->field, BPF_FIELD_BYTE_SIZE),	\
+		__builtin_preserve_field_info((s)->field, BPF_FIELD_LSHIFT_U64),	\
+		__builtin_preserve_field_info((s)->field, BPF_FIELD_RSHIFT_U64))
+
 /* hist()/lhist() bucket numbering, shared with the runtime's printer. */
 #include "runtime-template/hist_buckets.h"
 

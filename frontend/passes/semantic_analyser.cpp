@@ -118,6 +118,7 @@ class Analyser {
   Type value_type(const Type &t);
   Type expand_structs(const Type &t, int depth = 0);
   Type struct_value(const Type &t, int depth);
+  Type member_value(const Type &t, int depth);
   Type args_value();
   void check_expr(Node &n);
   void check_call(Node &n);
@@ -416,15 +417,16 @@ void Analyser::set_map_key(MapInfo &m, const Type &key, const Location &loc) {
   m.key = unify(m.key, key, loc, "key of map " + m.name);
 }
 
-// The key type of `@m[k...]`: one key is itself, several are a tuple.
+// The key type of `@m[k...]`: one key is itself, several are a tuple;
+// struct keys are struct values (`@[*p]`, `@[curtask->se.load]`).
 void Analyser::check_map_key(Node &map) {
   for (auto &k : map.args) check_expr(*k);
   Type key;
   if (map.args.size() == 1) {
-    key = storage_type(map.args[0]->type);
+    key = value_type(map.args[0]->type);
   } else if (map.args.size() > 1) {
     std::vector<Type> elems;
-    for (auto &k : map.args) elems.push_back(storage_type(k->type));
+    for (auto &k : map.args) elems.push_back(value_type(k->type));
     key = make_tuple(elems);
   }
   for (auto &k : map.args)
@@ -1418,7 +1420,10 @@ void Analyser::check_field(Node &n) {
     return;
   }
   n.type = fi->type;
-  if (fi->bit_size) n.type = make_int(8, false);
+  if (fi->bit_size) {
+    n.type = make_int(8, false);
+    n.bitfield = {fi->bit_offset, fi->bit_size};
+  }
 }
 
 Type Analyser::resolve_type_spec(const TypeSpec &spec) {
@@ -1474,6 +1479,7 @@ Type Analyser::value_type(const Type &t) { return expand_structs(storage_type(t)
 Type Analyser::expand_structs(const Type &t, int depth) {
   if (t.kind == TypeKind::Struct && !t.is_struct_value())
     return t.name == "args" ? args_value() : struct_value(t, depth);
+  if (t.kind == TypeKind::Array) return member_value(t, depth);
   if ((t.kind == TypeKind::Tuple || t.kind == TypeKind::Record) && depth < 16) {
     std::vector<Type> elems;
     std::vector<std::string> names;
@@ -1486,6 +1492,12 @@ Type Analyser::expand_structs(const Type &t, int depth) {
   return t;
 }
 
+// A struct without fields to show (opaque or empty), or an array of them.
+static bool opaque_struct(const Type &t) {
+  if (t.kind == TypeKind::Array && t.elem) return opaque_struct(*t.elem);
+  return t.kind == TypeKind::Struct && !t.is_struct_value();
+}
+
 // A struct/union of the kernel's or the script's BTF as a value: every
 // named member (anonymous members flattened, as bpftrace does), nested
 // structs expanded too; printed as { .a = 1, .b = { .c = 2 } }.
@@ -1495,12 +1507,27 @@ Type Analyser::struct_value(const Type &t, int depth) {
   for (const auto &fi : btf_for(t).fields(t)) {
     Type ft = fi.type;
     if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;  // floats, functions
-    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, depth + 1);
-    if (ft.kind == TypeKind::Struct && !ft.is_struct_value()) continue;   // empty or opaque
-    v.fields.push_back({fi.name, std::make_shared<Type>(ft), 0, fi.bit_size != 0});
+    ft = member_value(ft, depth + 1);
+    if (opaque_struct(ft)) continue;   // empty or opaque structs, and arrays of them
+    v.fields.push_back({fi.name, std::make_shared<Type>(ft), 0, Bitfield{fi.bit_offset, fi.bit_size}});
   }
   layout_fields(v);
   return v;
+}
+
+// A member's type as a value: a struct gets its fields, an array of structs
+// (or of arrays of structs) gets expanded elements, laid out by bt2bin.
+// Arrays of opaque or empty structs stay as they are.
+Type Analyser::member_value(const Type &t, int depth) {
+  if (t.kind == TypeKind::Struct) return t.is_struct_value() ? t : struct_value(t, depth);
+  if (t.kind != TypeKind::Array || !t.elem || (t.elem->kind != TypeKind::Struct && t.elem->kind != TypeKind::Array))
+    return t;
+  Type elem = member_value(*t.elem, depth + 1);
+  if (opaque_struct(elem)) return t;
+  Type a = t;
+  a.size = static_cast<uint32_t>(elem.size * t.count);
+  a.elem = std::make_shared<Type>(std::move(elem));
+  return a;
 }
 
 // `args` as a value: the probe's arguments (tracepoint fields without the
@@ -1511,9 +1538,9 @@ Type Analyser::args_value() {
   for (const auto &f : probe_info_->args.fields) {
     if (f.common) continue;
     Type ft = f.data_loc ? make_string(static_cast<uint32_t>(config_.max_strlen)) : f.type;
-    if (ft.kind == TypeKind::Struct) ft = struct_value(ft, 1);
+    ft = member_value(ft, 1);
     if (ft.kind == TypeKind::None || ft.kind == TypeKind::Void) continue;
-    v.fields.push_back({f.name, std::make_shared<Type>(ft), 0, false});
+    v.fields.push_back({f.name, std::make_shared<Type>(ft), 0, {}});
   }
   layout_fields(v);
   return v;
@@ -1726,7 +1753,7 @@ void Analyser::check_call(Node &n) {
   auto want_map_and_key = [&]() -> MapInfo * {
     MapInfo *m = want_map(0);
     check_expr(*n.args[1]);
-    if (m) set_map_key(*m, storage_type(n.args[1]->type), n.args[1]->loc);
+    if (m) set_map_key(*m, value_type(n.args[1]->type), n.args[1]->loc);
     return m;
   };
 
@@ -1802,7 +1829,7 @@ void Analyser::check_call(Node &n) {
     if (nargs == 2) {
       check_expr(*n.args[1]);
       MapInfo &m = map_info(a.name, a.loc);
-      set_map_key(m, storage_type(n.args[1]->type), n.args[1]->loc);
+      set_map_key(m, value_type(n.args[1]->type), n.args[1]->loc);
       a.type = m.value;
     } else {
       check_map_key(a);

@@ -435,6 +435,40 @@ TEST_CASE("map_format: tuple keys sort field by field") {
   CHECK(text(m, e) == "@t[-1, c]: w\n@t[1, a]: z\n@t[1, b]: y\n@t[2, a]: x\n");
 }
 
+TEST_CASE("map_format: struct keys print as records and sort field by field") {
+  // @m[*p] = "..." with struct { u32 a; char s[4]; } keys: not bytewise
+  // (256 is 00 01 00 00, 1 is 01 00 00 00) but by value, then by string.
+  Composite c;
+  ValueDesc k = c.record({int_desc(4, false), str_desc(4)}, {"a", "s"});
+  ValueDesc v = str_desc(2);
+  MapDesc m = map_desc("@m", AggKind::None, &k, &v);
+  std::vector<RawMapEntry> e = {entry(Bytes().put<uint32_t>(256).str("x", 4).b, {skey("p", 2)}),
+                                entry(Bytes().put<uint32_t>(1).str("y", 4).b, {skey("q", 2)}),
+                                entry(Bytes().put<uint32_t>(1).str("b", 4).b, {skey("r", 2)})};
+  CHECK(text(m, e) ==
+        "@m[{ .a = 1, .s = b }]: r\n@m[{ .a = 1, .s = y }]: q\n@m[{ .a = 256, .s = x }]: p\n");
+  CHECK(json(m, e) == "{\"type\": \"map\", \"data\": {\"@m\": {\"{.a=1,.s=b}\": \"r\", "
+                      "\"{.a=1,.s=y}\": \"q\", \"{.a=256,.s=x}\": \"p\"}}}\n");
+}
+
+TEST_CASE("map_format: struct keys holding arrays of structs sort element by element") {
+  Composite c;
+  ValueDesc pt = c.record({int_desc(2, true)}, {"x"});
+  ValueDesc arr = kind_desc(ValueKind::Array, 4);
+  arr.elem = &pt;
+  arr.count = 2;
+  ValueDesc k = c.record({arr}, {"pts"});
+  ValueDesc v = int_desc(8, true);
+  MapDesc m = map_desc("@p", AggKind::Count, &k, &v);
+  std::vector<RawMapEntry> e = {entry(Bytes().put<int16_t>(2).put<int16_t>(-1).b, {le<int64_t>(1)}),
+                                entry(Bytes().put<int16_t>(-4).put<int16_t>(7).b, {le<int64_t>(1)}),
+                                entry(Bytes().put<int16_t>(2).put<int16_t>(-9).b, {le<int64_t>(3)})};
+  // Counts sort by value first; equal counts by key.
+  CHECK(text(m, e) == "@p[{ .pts = [{ .x = -4 },{ .x = 7 }] }]: 1\n"
+                      "@p[{ .pts = [{ .x = 2 },{ .x = -1 }] }]: 1\n"
+                      "@p[{ .pts = [{ .x = 2 },{ .x = -9 }] }]: 3\n");
+}
+
 TEST_CASE("map_format: kstack keys are indented 8 spaces (v0.26)") {
   FormatContext ctx;
   ctx.kstack = [](int64_t id, const ValueDesc &d) {

@@ -159,6 +159,39 @@ bool compile_bpf(const ToolchainOptions &o, const std::string &vmlinux, std::str
   return true;
 }
 
+bool newer(const struct timespec &a, const struct timespec &b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+// The directory holding the precompiled skeletons/bt2bin_driver.h, built
+// beside the runtime library (CMakeLists.txt); "" when it is missing or older
+// than a header it was made from (its .d file lists them): g++ does not check
+// that, and a stale PCH would compile the driver against old declarations.
+std::string driver_pch_dir(const ToolchainOptions &o, bool verbose) {
+  std::string dir = o.runtime_lib.substr(0, o.runtime_lib.rfind('/') + 1) + "driver-pch";
+  std::string gch = dir + "/skeletons/bt2bin_driver.h.gch";
+  struct stat pch;
+  std::ifstream deps(gch + ".d");
+  if (stat(gch.c_str(), &pch) != 0 || !deps) {
+    if (verbose) fprintf(stderr, "bt2bin: no precompiled driver header at %s\n", gch.c_str());
+    return "";
+  }
+  std::string word;
+  bool in_deps = false;  // past "target:"
+  while (deps >> word) {
+    if (!in_deps) {
+      in_deps = word.back() == ':';
+      continue;
+    }
+    struct stat dep;
+    if (word != "\\" && (stat(word.c_str(), &dep) != 0 || newer(dep.st_mtim, pch.st_mtim))) {
+      if (verbose) fprintf(stderr, "bt2bin: %s is older than %s: not used\n", gch.c_str(), word.c_str());
+      return "";
+    }
+  }
+  return dir;
+}
+
 }  // namespace
 
 bool build_tool(const ToolchainOptions &o, std::string &error) {
@@ -178,13 +211,14 @@ bool build_tool(const ToolchainOptions &o, std::string &error) {
   if (!compile_bpf(o, vmlinux, error)) return false;
 
   const std::string &w = o.work_dir;
-  // The precompiled skeletons/bt2bin_driver.h is built beside the runtime
-  // library (CMakeLists.txt); g++ falls back to the header when it is missing
-  // or was made with other flags (-Winvalid-pch says why, shown with -v).
-  std::string driver_pch_dir = o.runtime_lib.substr(0, o.runtime_lib.rfind('/') + 1) + "driver-pch";
-  std::vector<std::string> driver = {"g++", "-std=gnu++20", "-O2", "-pipe", "-Winvalid-pch", "-I" + driver_pch_dir,
-                                     "-I" + w, "-I" + o.include_dir, w + "/tool.main.cpp", o.runtime_lib,
-                                     "-o", o.output, "-static", "-Wl,--gc-sections"};
+  // With the precompiled driver header's directory first on the include path,
+  // g++ reads it for skeletons/bt2bin_driver.h; it falls back to the header
+  // when the PCH was made with other flags (-Winvalid-pch says so, shown with -v).
+  std::vector<std::string> driver = {"g++", "-std=gnu++20", "-O2", "-pipe", "-Winvalid-pch"};
+  if (std::string pch = driver_pch_dir(o, o.verbose); !pch.empty()) driver.push_back("-I" + pch);
+  for (const auto &a : {"-I" + w, "-I" + o.include_dir, w + "/tool.main.cpp", o.runtime_lib, std::string("-o"),
+                        o.output, std::string("-static"), std::string("-Wl,--gc-sections")})
+    driver.push_back(a);
   // gold links the static tool in a third of the time of ld.bfd.
   if (on_path("ld.gold")) driver.push_back("-fuse-ld=gold");
   if (o.strip) driver.push_back("-s");

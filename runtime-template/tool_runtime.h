@@ -107,12 +107,13 @@ struct ToolDesc {
   uint32_t nskb_outputs;
 };
 
-// Hooks into the generated skeleton.
+// Hooks into the generated skeleton: plain functions of the driver, which
+// keeps the skeleton pointer (no std::function to instantiate per tool).
 struct SkeletonOps {
-  std::function<bpf_object *()> open;          // open the skeleton; nullptr on failure
-  std::function<void()> set_rodata;             // fill rodata from Runtime state
-  std::function<int()> load;
-  std::function<void()> destroy;
+  bpf_object *(*open)();     // open the skeleton; nullptr on failure
+  void (*set_rodata)();      // fill rodata from runtime_args()
+  int (*load)();
+  void (*destroy)();
 };
 
 // Values the generated set_rodata() reads.

@@ -1,2 +1,2 @@
-// Imported by h4_import_c_build_error.bt: does not compile.
+// Imported by 415_import_c_build_error.bt: does not compile.
 int broken(int x) { return x +; }

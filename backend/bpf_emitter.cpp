@@ -179,6 +179,10 @@ class BpfEmitter {
   std::string args_member(const std::string &name) const;
   std::string pointer_c_type(const Type &t);
   std::string cast_to(const Type &t, const std::string &e);
+  // The same for storing into a variable, map slot or record field: pointers
+  // are kept there as __u64 addresses (CTypes::name).
+  std::string stored(const Type &t, const std::string &e);
+  void discard(const Node &e);
   [[noreturn]] void unsupported(const Location &loc, const std::string &what) { throw Unsupported{loc, what}; }
 
   const CheckedProgram &prog_;
@@ -263,6 +267,23 @@ std::string BpfEmitter::cast_to(const Type &t, const std::string &e) {
   if (t.kind == TypeKind::Bool) return "((" + e + ") != 0)";
   if (t.is_integer()) return cast(c_int_type(t.size, t.is_signed));
   return e;
+}
+
+// True when `e` is one parenthesized expression: "(a + b)", not "(a) + (b)".
+bool fully_parenthesized(const std::string &e) {
+  if (e.size() < 2 || e.front() != '(' || e.back() != ')') return false;
+  int depth = 0;
+  for (size_t i = 0; i < e.size(); i++) {
+    if (e[i] == '(') depth++;
+    else if (e[i] == ')' && --depth == 0 && i + 1 < e.size()) return false;
+  }
+  return true;
+}
+
+std::string BpfEmitter::stored(const Type &t, const std::string &e) {
+  if (t.kind != TypeKind::Pointer) return cast_to(t, e);
+  if (e.compare(0, 8, "((__u64)") == 0) return e;
+  return "(__u64)" + (fully_parenthesized(e) ? e : "(" + e + ")");
 }
 
 // A fresh temporary for a memory value: on the stack when small, else in
@@ -394,19 +415,37 @@ void BpfEmitter::block(const std::vector<NodePtr> &stmts) {
   for (const auto &s : stmts) stmt(*s);
 }
 
+// An integer literal, or an operation on two literals folded to one.
+std::string integer_literal(const Node &n) {
+  if (!n.type.is_signed) return std::to_string(n.ival) + "ULL";
+  int64_t v = static_cast<int64_t>(n.ival);
+  return std::to_string(v) + (v > INT32_MAX || v < INT32_MIN ? "LL" : "");
+}
+
+// An expression evaluated for its effects only.
+void BpfEmitter::discard(const Node &e) {
+  if (e.kind == NodeKind::Call) return call_stmt(e);
+  if (e.kind == NodeKind::IncDec) {
+    body_.line(expr(e) + ";");
+    return;
+  }
+  if (e.kind == NodeKind::Ternary && e.type.kind == TypeKind::Void) {
+    body_.open("if (" + expr(*e.cond) + ")");
+    discard(*e.lhs);
+    body_.dedent();
+    body_.open("} else");
+    discard(*e.rhs);
+    body_.close();
+    return;
+  }
+  body_.line("(void)(" + expr(e) + ");");
+}
+
 void BpfEmitter::stmt(const Node &n) {
   line_directive(n.loc);
   switch (n.kind) {
-    case NodeKind::ExprStmt: {
-      const Node &e = *n.lhs;
-      if (e.kind == NodeKind::Call) return call_stmt(e);
-      if (e.kind == NodeKind::IncDec) {
-        body_.line(expr(e) + ";");
-        return;
-      }
-      body_.line("(void)(" + expr(e) + ");");
-      return;
-    }
+    case NodeKind::ExprStmt:
+      return discard(*n.lhs);
     case NodeKind::Assign:
       return n.lhs->kind == NodeKind::Map ? map_assign(n) : assign(n);
     case NodeKind::Let: {
@@ -419,7 +458,7 @@ void BpfEmitter::stmt(const Node &n) {
         zero(lv);
         if (n.rhs) emit_into(*n.rhs, lv, vt);
       } else {
-        body_.line(types_.decl(vt, name) + " = " + (n.rhs ? cast_to(vt, expr(*n.rhs)) : "0") + ";");
+        body_.line(types_.decl(vt, name) + " = " + (n.rhs ? stored(vt, expr(*n.rhs)) : "0") + ";");
       }
       declared_vars_.insert(v.id);
       return;
@@ -519,10 +558,10 @@ void BpfEmitter::assign(const Node &n) {
       value = name + " " + op + " " + value;
   }
   if (first) {
-    body_.line(types_.decl(vt, name) + " = " + cast_to(vt, value) + ";");
+    body_.line(types_.decl(vt, name) + " = " + stored(vt, value) + ";");
     declared_vars_.insert(v.id);
   } else {
-    body_.line(name + " = " + cast_to(vt, value) + ";");
+    body_.line(name + " = " + stored(vt, value) + ";");
   }
 }
 
@@ -554,7 +593,7 @@ void BpfEmitter::map_assign(const Node &n) {
     emit_into(rhs, val, m.value);
   } else {
     val = "_val";
-    body_.line(types_.decl(m.value, val) + " = " + cast_to(m.value, expr(rhs)) + ";");
+    body_.line(types_.decl(m.value, val) + " = " + stored(m.value, expr(rhs)) + ";");
   }
   body_.line("");
   body_.line("bpf_map_update_elem(&" + map_symbol(m.name) + ", &" + key + ", &" + val + ", BPF_ANY);");
@@ -791,7 +830,7 @@ std::string BpfEmitter::key_of(const Node &map) {
   }
   if (!is_memory(m.key)) {
     std::string k = "_key" + std::to_string(tmp_++);
-    body_.line(types_.decl(m.key, k) + " = " + cast_to(m.key, expr(*map.args[0])) + ";");
+    body_.line(types_.decl(m.key, k) + " = " + stored(m.key, expr(*map.args[0])) + ";");
     return k;
   }
   std::string k = temp(m.key, "_key");
@@ -803,7 +842,7 @@ std::string BpfEmitter::key_of(const Node &map) {
       const Type &ft = *m.key.fields[i].type;
       std::string dst = k + ".f" + std::to_string(i);
       if (is_memory(ft)) emit_into(*map.args[i], dst, ft);
-      else body_.line(dst + " = " + cast_to(ft, expr(*map.args[i])) + ";");
+      else body_.line(dst + " = " + stored(ft, expr(*map.args[i])) + ";");
     }
   }
   return k;
@@ -861,7 +900,7 @@ void BpfEmitter::call_stmt(const Node &n) {
         emit_into(*n.args[0], early, site.type);
       } else {
         early = "_val" + std::to_string(tmp_++);
-        body_.line(types_.decl(site.type, early) + " = " + cast_to(site.type, expr(*n.args[0])) + ";");
+        body_.line(types_.decl(site.type, early) + " = " + stored(site.type, expr(*n.args[0])) + ";");
       }
     }
     body_.open("");
@@ -873,7 +912,7 @@ void BpfEmitter::call_stmt(const Node &n) {
       body_.line("__builtin_memcpy(&_rec->value, &" + early + ", sizeof(_rec->value));");
     else if (!early.empty()) body_.line("_rec->value = " + early + ";");
     else if (is_memory(site.type)) emit_into(*n.args[0], "_rec->value", site.type);
-    else body_.line("_rec->value = " + cast_to(site.type, expr(*n.args[0])) + ";");
+    else body_.line("_rec->value = " + stored(site.type, expr(*n.args[0])) + ";");
     body_.line("bt_submit(_rec);");
     body_.close();
     body_.close();
@@ -980,7 +1019,7 @@ void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Nod
       continue;
     }
     early[i] = "_arg" + std::to_string(tmp_++);
-    body_.line(types_.decl(fc.args[i], early[i]) + " = " + cast_to(fc.args[i], expr(*args[i])) + ";");
+    body_.line(types_.decl(fc.args[i], early[i]) + " = " + stored(fc.args[i], expr(*args[i])) + ";");
   }
   body_.open("");
   body_.line(rec + " *_rec = bt_reserve(sizeof(*_rec));");
@@ -993,9 +1032,9 @@ void BpfEmitter::format_record(const FormatCall &fc, const std::vector<const Nod
     if (!early[i].empty() && is_memory(fc.args[i]))
       body_.line("__builtin_memcpy(&" + dst + ", &" + early[i] + ", sizeof(" + dst + "));");
     else if (!early[i].empty()) body_.line(dst + " = " + early[i] + ";");
-    else if (!a) body_.line(dst + " = " + cast_to(fc.args[i], raw.at(i)) + ";");
+    else if (!a) body_.line(dst + " = " + stored(fc.args[i], raw.at(i)) + ";");
     else if (is_memory(fc.args[i])) emit_into(*a, dst, fc.args[i]);
-    else body_.line(dst + " = " + cast_to(fc.args[i], expr(*a)) + ";");
+    else body_.line(dst + " = " + stored(fc.args[i], expr(*a)) + ";");
   }
   body_.line("bt_submit(_rec);");
   body_.close();
@@ -1088,7 +1127,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         const Type &ft = *dt.fields[i].type;
         std::string dst = dest + ".f" + std::to_string(i);
         if (is_memory(ft)) emit_into(*n.args[i], dst, ft);
-        else body_.line(dst + " = " + cast_to(ft, expr(*n.args[i])) + ";");
+        else body_.line(dst + " = " + stored(ft, expr(*n.args[i])) + ";");
       }
       return;
     case NodeKind::Record:
@@ -1096,7 +1135,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         const Type &ft = *dt.fields[i].type;
         std::string dst = dest + "." + dt.fields[i].name;
         if (is_memory(ft)) emit_into(*n.args[i], dst, ft);
-        else body_.line(dst + " = " + cast_to(ft, expr(*n.args[i])) + ";");
+        else body_.line(dst + " = " + stored(ft, expr(*n.args[i])) + ";");
       }
       return;
     case NodeKind::Call:
@@ -1365,7 +1404,7 @@ void BpfEmitter::emit_args_value(const Node &args, const std::string &dest, cons
     }
     std::string dst = dest + "." + f.name;
     if (is_memory(*f.type)) emit_into(field, dst, *f.type);
-    else body_.line(dst + " = " + cast_to(*f.type, expr(field)) + ";");
+    else body_.line(dst + " = " + stored(*f.type, expr(field)) + ";");
     field.lhs.release();
   }
 }
@@ -1683,8 +1722,7 @@ std::string BpfEmitter::write_user(const Node &n) {
 std::string BpfEmitter::expr(const Node &n) {
   switch (n.kind) {
     case NodeKind::Integer:
-      return n.type.is_signed ? std::to_string((int64_t)n.ival) + (n.ival > 0x7fffffff ? "LL" : "")
-                              : std::to_string(n.ival) + "ULL";
+      return integer_literal(n);
     case NodeKind::Bool:
       return n.ival ? "1" : "0";
     case NodeKind::String: {
@@ -1756,6 +1794,7 @@ std::string BpfEmitter::expr(const Node &n) {
       return prefix ? "(" + tmp + (n.op == "++" ? " + 1)" : " - 1)") : tmp;
     }
     case NodeKind::Binary: {
+      if (n.folded) return integer_literal(n);
       const std::string &op = n.op;
       const Node &a = *n.lhs, &b = *n.rhs;
       if ((op == "==" || op == "!=") && a.type.kind == TypeKind::String) {
@@ -1876,10 +1915,10 @@ std::string BpfEmitter::if_value(const Node &n) {
   std::string t = "_if" + std::to_string(tmp_++);
   body_.line(types_.decl(n.type, t) + ";");
   body_.open("if (" + expr(*n.cond) + ")");
-  body_.line(t + " = " + cast_to(n.type, expr(*n.lhs)) + ";");
+  body_.line(t + " = " + stored(n.type, expr(*n.lhs)) + ";");
   body_.dedent();
   body_.open("} else");
-  body_.line(t + " = " + cast_to(n.type, expr(*n.rhs)) + ";");
+  body_.line(t + " = " + stored(n.type, expr(*n.rhs)) + ";");
   body_.close();
   return t;
 }

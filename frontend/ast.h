@@ -82,6 +82,7 @@ struct Node {
   std::string str;
   std::string text;
   uint64_t ival = 0;
+  bool folded = false;  // Binary of two literals: its value is ival (bit pattern)
   std::vector<std::string> names;
 
   NodePtr lhs, rhs, cond, els;

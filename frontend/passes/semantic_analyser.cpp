@@ -64,11 +64,15 @@ Type storage_type(const Type &t) {
   return s;
 }
 
-// The value of `x++`/`x--` (and what x becomes): 64 bits, signed when x is
-// or for `--` (bpftrace v0.26).
+// The value of `x++`/`x--`: 64 bits, signed when x is or for `--`
+// (bpftrace v0.26).
 Type incdec_type(const std::string &op, const Type &t) {
   return make_int(8, op == "--" || t.is_signed);
 }
+
+// What x becomes after `x++`/`x--`: widened to 64 bits, keeping its sign
+// (so `$u--` on an unsigned variable stays unsigned, as in bpftrace).
+Type incdec_storage(const Type &t) { return make_int(8, t.is_signed); }
 
 // bpftrace's wording for a call with the wrong number of arguments.
 std::string arg_count_error(const std::string &f, size_t lo, size_t hi, size_t got) {
@@ -210,6 +214,8 @@ class Analyser {
   void check_function(FunctionInfo &fi);
   void check_fn_call(Node &n, int id);
   void check_return(Node &n);
+  bool check_fn_arg_count(const Node &n, size_t want);
+  bool check_script_types_unlike_kernel();
   void check_no_recursion();
   void find_exiting_functions();
   // --- functions of imported .bpf.c files ---
@@ -1024,7 +1030,7 @@ void Analyser::check_expr(Node &n) {
         else if (!m.value.is_integer() && m.value.kind != TypeKind::Count && m.value.kind != TypeKind::Sum)
           error(n.loc, "'" + n.op + "' needs an integer map, " + t.name + " holds '" + m.value.to_string() + "'");
         else if (m.value.is_integer())
-          set_map_value(m, incdec_type(n.op, m.value), t.loc);
+          set_map_value(m, incdec_storage(m.value), t.loc);
         t.type = m.value;
       } else if (t.kind == NodeKind::Variable) {
         ScratchVar *v = find_var(t.name);
@@ -1034,7 +1040,7 @@ void Analyser::check_expr(Node &n) {
           if (!v->type.is_integer() && v->type.kind != TypeKind::Pointer)
             error(n.loc, "'" + n.op + "' needs an integer variable, " + t.name + " is '" + v->type.to_string() + "'");
           else if (v->type.is_integer() && !v->declared)
-            v->type = unify(v->type, incdec_type(n.op, v->type), n.loc, "variable " + t.name);
+            v->type = unify(v->type, incdec_storage(v->type), n.loc, "variable " + t.name);
           t.type = v->type;
           t.id = v->slot;
         }
@@ -1062,6 +1068,8 @@ void Analyser::check_expr(Node &n) {
         n.type = unify(a, b, n.loc, "ternary");
       } else if (a.kind == b.kind && (a.kind == TypeKind::Bool || a.kind == TypeKind::Pointer)) {
         n.type = a;
+      } else if (n.lhs && a.kind == TypeKind::Void && b.kind == TypeKind::Void) {
+        n.type = a;  // `c ? print(x) : exit()`: a statement choosing between two calls
       } else {
         type_mismatch(a, b, n.loc, "ternary");
         n.type = a;
@@ -1336,6 +1344,8 @@ Type Analyser::int_binary_type(Node &n, const Type &a_in, const Type &b_in) {
   if (comparison) n.operand_type = promoted ? *promoted : make_int(8, true);
   if (a.is_literal && b.is_literal && !comparison) {
     if (auto v = fold_constant(n)) {
+      n.folded = true;
+      n.ival = static_cast<uint64_t>(*v);
       Type t = *v < 0 ? negative_literal_type(-static_cast<uint64_t>(*v)) : literal_int_type(*v);
       if (op == "-" || *v < 0) t.is_literal = false;
       return t;
@@ -2707,12 +2717,7 @@ void Analyser::check_fn_call(Node &n, int id) {
   n.type = fi.ret;
   if (fi.exits && loop_depth_ > 0)
     error(n.loc, "function '" + n.name + "' calls exit(), which can not be used inside a loop");
-  if (n.args.size() != fi.params.size()) {
-    error(n.loc, "function '" + n.name + "' takes " + std::to_string(fi.params.size()) +
-                     (fi.params.size() == 1 ? " argument" : " arguments") + ", not " +
-                     std::to_string(n.args.size()));
-    return;
-  }
+  if (!check_fn_arg_count(n, fi.params.size())) return;
   for (size_t i = 0; i < n.args.size(); i++) {
     Node &a = *n.args[i];
     check_expr(a);
@@ -2720,6 +2725,14 @@ void Analyser::check_fn_call(Node &n, int id) {
       error(a.loc, "argument " + std::to_string(i + 1) + " of '" + n.name + "' (" + fi.def->params[i].name +
                        ") must be '" + fi.params[i].to_string() + "', not '" + a.type.to_string() + "'");
   }
+}
+
+// A call of a script fn or an imported C function passes all its parameters.
+bool Analyser::check_fn_arg_count(const Node &n, size_t want) {
+  if (n.args.size() == want) return true;
+  error(n.loc, "function '" + n.name + "' takes " + std::to_string(want) + (want == 1 ? " argument" : " arguments") +
+                   ", not " + std::to_string(n.args.size()));
+  return false;
 }
 
 void Analyser::check_return(Node &n) {
@@ -2743,12 +2756,7 @@ void Analyser::check_c_call(Node &n, int id) {
   n.op = "c";
   n.id = id;
   n.type = cf.ret.kind == TypeKind::Void ? make_void() : cf.ret;
-  if (n.args.size() != cf.params.size()) {
-    error(n.loc, "function '" + n.name + "' takes " + std::to_string(cf.params.size()) +
-                     (cf.params.size() == 1 ? " argument" : " arguments") + ", not " +
-                     std::to_string(n.args.size()));
-    return;
-  }
+  if (!check_fn_arg_count(n, cf.params.size())) return;
   for (size_t i = 0; i < n.args.size(); i++) {
     Node &a = *n.args[i];
     check_expr(a);
@@ -2844,6 +2852,26 @@ void Analyser::check_tseries_assign(Node &n, MapInfo &m) {
   n.lhs->id = 0;
 }
 
+// The generated C includes vmlinux.h before the script's definitions: a
+// struct/union named like a kernel one would be defined twice.
+bool Analyser::check_script_types_unlike_kernel() {
+  bool ok = true;
+  for (const std::string &name : script_types_.records()) {
+    if (!btf_.resolve(name)) continue;
+    Location loc = program_.c_definitions[0].loc;
+    for (const CDefinition &d : program_.c_definitions) {
+      if (d.text.find(name + " ") != std::string::npos || d.text.find(name + "{") != std::string::npos) {
+        loc = d.loc;
+        break;
+      }
+    }
+    diags_.error(loc, name + " is also a kernel type (the generated C includes vmlinux.h): give the script's " +
+                          name.substr(0, name.find(' ')) + " another name");
+    ok = false;
+  }
+  return ok;
+}
+
 // ------------------------------------------------------------------- run --
 
 std::unique_ptr<CheckedProgram> Analyser::run() {
@@ -2853,6 +2881,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
                  "invalid C definition: " + types_error);
     return nullptr;
   }
+  if (!check_script_types_unlike_kernel()) return nullptr;
   read_config();
   if (!load_c_imports(program_.c_imports, opts_.btf_file, c_functions_, diags_)) return nullptr;
   for (size_t i = 0; i < c_functions_.size(); i++) {

@@ -47,6 +47,19 @@ uint64_t unit_to_ns(const std::string &unit, uint64_t n) {
   return n;  // ns or unit-less
 }
 
+// Attaches `prog` to the perf event `fd` (kept open in r.perf_fds); false,
+// with r.error set, when the kernel refuses.
+bool attach_perf_fd(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int fd, const bpf_perf_event_opts &opts) {
+  r.perf_fds.push_back(fd);
+  bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
+  if (!link) {
+    r.error = std::string(p.display) + ": " + errno_text(errno);
+    return false;
+  }
+  r.links.push_back(link);
+  return true;
+}
+
 void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
   perf_event_attr attr = {};
   attr.size = sizeof(attr);
@@ -95,13 +108,7 @@ void attach_perf(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
         r.error = std::string(p.display) + ": perf_event_open failed: " + errno_text(err);
       return;
     }
-    r.perf_fds.push_back(fd);
-    bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
-    if (!link) {
-      r.error = std::string(p.display) + ": " + errno_text(errno);
-      return;
-    }
-    r.links.push_back(link);
+    if (!attach_perf_fd(r, prog, p, fd, opts)) return;
     if (pid) break;
   }
   r.attached++;
@@ -138,13 +145,7 @@ void attach_watchpoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, i
                                  : "perf_event_open failed: " + errno_text(err));
       return;
     }
-    r.perf_fds.push_back(fd);
-    bpf_link *link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
-    if (!link) {
-      r.error = std::string(p.display) + ": " + errno_text(errno);
-      return;
-    }
-    r.links.push_back(link);
+    if (!attach_perf_fd(r, prog, p, fd, opts)) return;
   }
   r.attached++;
 }

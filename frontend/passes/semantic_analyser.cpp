@@ -2203,9 +2203,14 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 1)) return;
     want_integer(0);
     n.type = make_string(16);
-    if (provider_ == "begin" || provider_ == "end" || provider_ == "self" || provider_ == "rawtracepoint")
+    // BEGIN/END/self run as raw_tp programs; kprobe/uprobe/usdt as kprobe
+    // programs: the verifier refuses the kfunc in both program types.
+    static const std::set<std::string> no_task_kfuncs = {"begin",     "end",     "self",      "rawtracepoint", "kprobe",
+                                                         "kretprobe", "uprobe",  "uretprobe", "usdt"};
+    if (no_task_kfuncs.count(provider_))
       error(n.loc, "comm(pid) can not be used in " + provider_ +
-                       " probes: the kernel allows bpf_task_from_pid() only in tracing programs");
+                       " probes: the kernel allows bpf_task_from_pid() only in tracepoint, fentry/fexit, iter "
+                       "and perf-event (profile, interval, software, hardware) programs");
     // Reported as bpftrace's comm(pid) does; the second follows the first.
     n.id = register_format(n, FormatKind::Warnf,
                            "'bpf_task_from_pid kfunc', which is used for getting the process comm, is not "

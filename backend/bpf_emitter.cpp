@@ -20,6 +20,7 @@
 #include "backend/c_writer.h"
 #include "backend/driver_emitter.h"
 #include "backend/probe_sections.h"
+#include "frontend/attach_point.h"
 #include "frontend/builtins.h"
 
 namespace bt2bin {
@@ -1475,13 +1476,12 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "usermode") {
     // The privilege level in the low bits of the interrupted cs selector;
     // other probe types were folded to a constant by the analyser.
-    const std::string &p = ap_->provider;
-    if (p == "profile" || p == "interval" || p == "software" || p == "hardware" || p == "watchpoint")
+    ProgramKind kind = program_kind(ap_->provider);
+    if (kind == ProgramKind::PerfEvent)
       // cs is 16 bits wide; perf_event contexts only allow 8-byte loads.
       return "((*(__u64 *)((char *)ctx + __builtin_offsetof(struct bpf_perf_event_data, regs.cs)) & 3) == 3)";
-    if (p == "kprobe" || p == "uprobe" || p == "kretprobe" || p == "uretprobe" || p == "usdt")
-      return "((BPF_CORE_READ(ctx, cs) & 3) == 3)";
-    unsupported(n.loc, "usermode in a " + p + " probe");
+    if (kind == ProgramKind::Kprobe) return "((BPF_CORE_READ(ctx, cs) & 3) == 3)";
+    unsupported(n.loc, "usermode in a " + ap_->provider + " probe");
   }
   if (b == "pcomm" || b == "comm" || b == "probe" || b == "probetype" || b == "ustack" || b == "leader_comm") {
     std::string t = temp(n.type);

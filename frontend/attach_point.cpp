@@ -794,6 +794,15 @@ class Parser {
 
 }  // namespace
 
+ProgramKind program_kind(const std::string &p) {
+  if (p == "kprobe" || p == "kretprobe" || p == "uprobe" || p == "uretprobe" || p == "usdt") return ProgramKind::Kprobe;
+  if (p == "profile" || p == "interval" || p == "software" || p == "hardware" || p == "watchpoint")
+    return ProgramKind::PerfEvent;
+  if (p == "tracepoint") return ProgramKind::Tracepoint;
+  if (p == "fentry" || p == "fexit" || p == "iter") return ProgramKind::Tracing;
+  return ProgramKind::RawTracepoint;
+}
+
 std::string canonical_provider(const std::string &spelling) {
   // Exact spellings first (this is where `U` = usdt and `u` = uprobe differ).
   for (const auto &p : kProviders) {

@@ -18,4 +18,15 @@ bool parse_attach_point(AttachPoint &ap, Diagnostics &diags);
 // "BEGIN" -> "begin", "kfunc" -> "fentry"); empty when unknown.
 std::string canonical_provider(const std::string &spelling);
 
+// The kind of BPF program a (canonical) provider compiles to: what its
+// context holds and which helpers and kfuncs the verifier allows in it.
+enum class ProgramKind {
+  RawTracepoint,  // begin, end, self (run once) and rawtracepoint
+  Kprobe,         // kprobe, kretprobe, uprobe, uretprobe, usdt: pt_regs
+  PerfEvent,      // profile, interval, software, hardware, watchpoint
+  Tracepoint,     // tracepoint
+  Tracing,        // fentry, fexit, iter (BTF-typed)
+};
+ProgramKind program_kind(const std::string &provider);
+
 }  // namespace bt2bin

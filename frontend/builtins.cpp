@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "frontend/attach_point.h"
+
 namespace bt2bin {
 
 int builtin_arg_index(const std::string &name) {
@@ -55,9 +57,8 @@ static bool in(const std::string &p, std::initializer_list<const char *> list) {
 
 std::optional<uint64_t> usermode_constant(const std::vector<std::string> &providers) {
   for (const auto &p : providers) {
-    if (in(p, {"kprobe", "kretprobe", "uprobe", "uretprobe", "usdt", "profile", "interval", "software", "hardware",
-               "watchpoint"}))
-      continue;
+    ProgramKind kind = program_kind(p);
+    if (kind == ProgramKind::Kprobe || kind == ProgramKind::PerfEvent) continue;  // read from the registers
     return in(p, {"begin", "end", "self"}) ? 1 : 0;
   }
   return std::nullopt;

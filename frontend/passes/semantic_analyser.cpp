@@ -2203,11 +2203,10 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 1)) return;
     want_integer(0);
     n.type = make_string(16);
-    // BEGIN/END/self run as raw_tp programs; kprobe/uprobe/usdt as kprobe
-    // programs: the verifier refuses the kfunc in both program types.
-    static const std::set<std::string> no_task_kfuncs = {"begin",     "end",     "self",      "rawtracepoint", "kprobe",
-                                                         "kretprobe", "uprobe",  "uretprobe", "usdt"};
-    if (no_task_kfuncs.count(provider_))
+    // The verifier refuses the kfunc in raw_tp (BEGIN/END/self too) and
+    // kprobe (uprobe, usdt) programs.
+    ProgramKind kind = program_kind(provider_);
+    if (kind == ProgramKind::RawTracepoint || kind == ProgramKind::Kprobe)
       error(n.loc, "comm(pid) can not be used in " + provider_ +
                        " probes: the kernel allows bpf_task_from_pid() only in tracepoint, fentry/fexit, iter "
                        "and perf-event (profile, interval, software, hardware) programs");

@@ -160,7 +160,9 @@ std::string binary_not_found(const ProbeDesc &p, int pid) {
 // uprobe/uretprobe: one function, an address, or wildcards over the
 // functions (and binaries) found on this host; with -p PID only that
 // process is traced.
-void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProcessScope scope, ProbeNamer &namer) {
+  int pid = scope.pid;
+  int traced = scope.traced_pid ? scope.traced_pid : -1;
   std::string provider = p.provider;
   bool ret = provider == "uretprobe";
   if (!p.wildcard) {
@@ -196,7 +198,7 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
       found.target = paths[0].c_str();
       opts.bpf_cookie = namer.name(attach_point_name(found));
     }
-    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, paths[0].c_str(), offset, &opts);
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, traced, paths[0].c_str(), offset, &opts);
     if (!link) r.error = std::string(p.display) + ": " + errno_text(errno) + " (symbol not found or not attachable)";
     else {
       add_link(r, link, p.display);
@@ -217,7 +219,7 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
   for (const auto &m : matches) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = namer.name(provider + ":" + m.target + ":" + m.func),
                 .retprobe = ret, .func_name = m.func.c_str());
-    bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, m.target.c_str(), 0, &opts);
+    bpf_link *link = bpf_program__attach_uprobe_opts(prog, traced, m.target.c_str(), 0, &opts);
     if (link) {
       add_link(r, link, m.func);
       Usyms::global().note_probe_binary(m.target);
@@ -231,7 +233,9 @@ void attach_uprobe(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int p
 // usdt: `binary:[ns:]probe`, `*:probe` (every binary -p PID maps, or every
 // process), `binary:*`, and the -p form `usdt:probe`. libbpf activates
 // semaphores (through the kernel's uprobe reference counter).
-void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProcessScope scope, ProbeNamer &namer) {
+  int pid = scope.pid;
+  int traced = scope.traced_pid ? scope.traced_pid : -1;
   if (!p.wildcard) {
     auto paths = resolve_binary_paths(p.target, pid);
     if (paths.empty()) {
@@ -240,7 +244,7 @@ void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
     }
     LIBBPF_OPTS(bpf_usdt_opts, opts);
     if (named_at_start(p)) opts.usdt_cookie = namer.name("usdt:" + paths[0] + ":" + p.ns + ":" + p.func);
-    add_link(r, bpf_program__attach_usdt(prog, pid ? pid : -1, paths[0].c_str(), p.ns, p.func, &opts), p.display);
+    add_link(r, bpf_program__attach_usdt(prog, traced, paths[0].c_str(), p.ns, p.func, &opts), p.display);
     if (r.attached) Usyms::global().note_probe_binary(paths[0]);
     return;
   }
@@ -257,7 +261,7 @@ void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, int pid
   for (const auto &m : matches) {
     // libbpf keeps the BPF cookie for its argument specs: `probe` uses the USDT cookie.
     LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = namer.name("usdt:" + m.target + ":" + m.ns + ":" + m.func));
-    bpf_link *link = bpf_program__attach_usdt(prog, pid ? pid : -1, m.target.c_str(), m.ns.c_str(), m.func.c_str(), &opts);
+    bpf_link *link = bpf_program__attach_usdt(prog, traced, m.target.c_str(), m.ns.c_str(), m.func.c_str(), &opts);
     if (link) add_link(r, link, m.str());
     else err = errno;
   }
@@ -303,7 +307,7 @@ std::string attach_point_name(const ProbeDesc &p) {
   return n;
 }
 
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeNamer &namer) {
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope scope, ProbeNamer &namer) {
   AttachResult r;
   std::string provider = p.provider;
   if (provider == "tracepoint") {
@@ -336,18 +340,18 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, int pid, ProbeN
     else
       add_link(r, link, p.display);
   } else if (provider == "uprobe" || provider == "uretprobe") {
-    attach_uprobe(r, prog, p, pid, namer);
+    attach_uprobe(r, prog, p, scope, namer);
   } else if (provider == "usdt") {
-    attach_usdt(r, prog, p, pid, namer);
+    attach_usdt(r, prog, p, scope, namer);
   } else if (provider == "fentry" || provider == "fexit") {
     add_link(r, bpf_program__attach_trace(prog), p.display);
   } else if (provider == "iter") {
     add_link(r, bpf_program__attach_iter(prog, nullptr), p.display);
   } else if (provider == "watchpoint") {
-    attach_watchpoint(r, prog, p, pid, namer);
+    attach_watchpoint(r, prog, p, scope.traced_pid, namer);
   } else if (provider == "profile" || provider == "interval" || provider == "software" ||
              provider == "hardware") {
-    attach_perf(r, prog, p, pid, namer);
+    attach_perf(r, prog, p, scope.pid, namer);
   } else {
     r.error = std::string(p.display) + ": probe type '" + provider + "' is not supported yet";
   }

@@ -37,9 +37,17 @@ struct ProbeNamer {
 // The attach point's name as bpftrace prints it (`probe`), from its parts.
 std::string attach_point_name(const ProbeDesc &p);
 
-// Attaches `prog` at `probe`; -p PID (`pid` != 0) restricts user probes and
-// perf events to that process (watchpoints: -p or -c).
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, int pid, ProbeNamer &namer);
+// The processes a probe concerns. `pid` (-p PID) is the running process
+// whose mappings resolve binary and library names, and the only one perf
+// events count in; `traced_pid` (-p PID, or the -c child) is the only one
+// user probes and watchpoints fire in. 0: every process.
+struct ProcessScope {
+  int pid = 0;
+  int traced_pid = 0;
+};
+
+// Attaches `prog` at `probe` for the processes of `scope`.
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, ProcessScope scope, ProbeNamer &namer);
 
 // Runs a BEGIN/END style program once with BPF_PROG_TEST_RUN.
 bool run_once(bpf_program *prog, std::string &error);

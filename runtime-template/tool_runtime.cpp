@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime-template/attach.h"
+#include "runtime-template/child_process.h"
 #include "runtime-template/event_channel.h"
 #include "runtime-template/host_restrictions.h"
 #include "runtime-template/ksyms.h"
@@ -257,71 +258,6 @@ std::string load_error(int err) {
   return std::string("could not load the BPF programs: ") + strerror(err);
 }
 
-// -c CMD: the child is forked before load (so `cpid` is rodata) and held
-// on a pipe until the probes are attached, then exec'd without a shell.
-class Child {
- public:
-  bool spawn(const char *command) {
-    int fds[2];
-    if (pipe(fds) != 0) return false;
-    words_ = split(command);
-    if (words_.empty()) return false;
-    pid_ = fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      close(fds[1]);
-      char go;
-      if (read(fds[0], &go, 1) != 1) _exit(127);
-      std::vector<char *> argv;
-      for (auto &w : words_) argv.push_back(w.data());
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      fprintf(stderr, "ERROR: cannot run %s: %s\n", argv[0], strerror(errno));
-      _exit(127);
-    }
-    close(fds[0]);
-    release_fd_ = fds[1];
-    return true;
-  }
-  void release() {
-    if (release_fd_ >= 0) {
-      (void)!write(release_fd_, "g", 1);
-      close(release_fd_);
-      release_fd_ = -1;
-    }
-  }
-  bool exited() {
-    if (pid_ <= 0) return false;
-    int status;
-    return waitpid(pid_, &status, WNOHANG) == pid_;
-  }
-  void kill_if_running() {
-    if (pid_ > 0 && release_fd_ >= 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  static std::vector<std::string> split(const char *s) {
-    std::vector<std::string> out;
-    std::string w;
-    for (; *s; s++) {
-      if (*s == ' ' || *s == '\t') {
-        if (!w.empty()) out.push_back(w), w.clear();
-      } else {
-        w += *s;
-      }
-    }
-    if (!w.empty()) out.push_back(w);
-    return out;
-  }
-  std::vector<std::string> words_;
-  pid_t pid_ = 0;
-  int release_fd_ = -1;
-};
-
 // fentry/fexit need ftrace function hooks. When the kernel blocks them
 // (lockdown, or no CONFIG_FUNCTION_TRACER) the ftrace function list cannot
 // be read either, which is cheaper to test than a failed program load.
@@ -362,6 +298,7 @@ class Tool {
 
  private:
   bool attach_all();
+  bool has_usdt_probes() const;
   void run_programs(const char *provider);
   void handle_event(const uint8_t *data, size_t size);
   void print_map(uint32_t id, uint32_t top, uint64_t div);
@@ -390,7 +327,7 @@ class Tool {
   std::vector<AttachResult> attached_;
   bool exit_requested_ = false;
   int exit_code_ = 0;
-  Child child_;
+  ChildProcess child_;
   SkbOutputs skb_outputs_;  // skboutput() pcap files
 };
 
@@ -558,6 +495,12 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
   return q;
 }
 
+bool Tool::has_usdt_probes() const {
+  for (uint32_t i = 0; i < d_.nprobes; i++)
+    if (strcmp(d_.probes[i].provider, "usdt") == 0) return true;
+  return false;
+}
+
 bool Tool::attach_all() {
   int count = 0;
   ProbeNamer namer;
@@ -580,15 +523,16 @@ bool Tool::attach_all() {
     }
     if (skipped_[i]) continue;
     bpf_program *prog = program(p);
-    // Watchpoints on a process address follow -p PID or the -c child.
-    int pid = provider == "watchpoint" && !o_.pid ? static_cast<int>(g_args.child_pid) : o_.pid;
+    // As bpftrace: user probes and watchpoints fire only in the -p process
+    // or the -c child.
+    ProcessScope scope{o_.pid, o_.pid ? o_.pid : static_cast<int>(g_args.child_pid)};
     std::string bad;
     ProbeDesc q = with_deferred_parts(p, bad);
     if (!bad.empty()) {
       fprintf(stderr, "ERROR: %s\n", bad.c_str());
       return false;
     }
-    AttachResult r = attach_probe(prog, q, pid, namer);
+    AttachResult r = attach_probe(prog, q, scope, namer);
     if (!r.error.empty() && r.attached == 0) {
       if (std::string why = lockdown_problem(); !why.empty()) r.error = std::string(p.display) + ": " + why;
       std::string policy = d_.missing_probes;
@@ -828,7 +772,8 @@ int Tool::run() {
   g_args.boot_to_tai_ns = boot_to_tai_ns();
   if (o_.command) {
     if (!child_.spawn(o_.command)) {
-      fprintf(stderr, "ERROR: cannot start '%s': %s\n", o_.command, strerror(errno));
+      fprintf(stderr, "ERROR: cannot run -c command '%s': %s\n", o_.command, strerror(errno));
+      ops_.destroy();
       return 1;
     }
     g_args.child_pid = static_cast<uint32_t>(child_.pid());
@@ -838,7 +783,7 @@ int Tool::run() {
   std::string channel_error;
   if (!EventChannel::prepare(obj_, g_args.perfbuf, d_.max_record_size, channel_error)) {
     fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
-    child_.kill_if_running();
+    child_.kill_if_held();
     ops_.destroy();
     return 1;
   }
@@ -846,25 +791,30 @@ int Tool::run() {
   if (err) {
     std::string why = explain_load_failure(d_, g_libbpf_log);
     fprintf(stderr, "ERROR: %s\n", why.empty() ? load_error(err).c_str() : why.c_str());
-    child_.kill_if_running();
+    child_.kill_if_held();
     ops_.destroy();
     return 1;
   }
   auto handler = [this](const uint8_t *data, size_t size) { handle_event(data, size); };
   if (!events_.open(obj_, g_args.perfbuf, handler, channel_error)) {
     fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
-    child_.kill_if_running();
+    child_.kill_if_held();
     ops_.destroy();
     return 1;
   }
   if (!skb_outputs_.open(d_.skb_outputs, d_.nskb_outputs, obj_)) {
-    child_.kill_if_running();
+    child_.kill_if_held();
+    events_.close();
+    ops_.destroy();
+    return 1;
+  }
+  if (o_.command && has_usdt_probes() && !child_.run_until_exec()) {  // the child said why it could not run
     events_.close();
     ops_.destroy();
     return 1;
   }
   if (!attach_all()) {
-    child_.kill_if_running();
+    child_.kill_if_held();
     events_.close();
     ops_.destroy();
     return 1;
@@ -899,6 +849,7 @@ int Tool::run() {
     done = exit_requested_ || child_.exited() || (o_.pid && process_gone(o_.pid));
   }
   exit_sequence();
+  child_.terminate_if_running();
   events_.close();
   ops_.destroy();
   return exit_code_;

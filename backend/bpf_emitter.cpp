@@ -114,6 +114,8 @@ class BpfEmitter {
   void aggregate(const Node &target, const Node &call);
   void call_stmt(const Node &n);
   void format_call(const Node &n);
+  void seq_printf(const Node &n);
+  std::string iter_ctx_field(const std::string &name, const std::string &declaration);
   // One record of format `fc`; argument i comes from args[i], or is the C
   // expression raw[i] where args[i] is null.
   void format_record(const FormatCall &fc, const std::vector<const Node *> &args,
@@ -213,6 +215,7 @@ class BpfEmitter {
   std::vector<std::string> subprograms_;    // their prototypes and definitions
   std::map<int, uint32_t> fn_scratch_;      // scratch bytes each function needs (callees included)
   bool uses_exited_ = false;                // the probe calls a function that may exit()
+  std::map<std::string, std::string> iter_ctx_fields_;  // iter: ctx field -> its local's declaration
   void emit_function(const FunctionInfo &fi);
   std::vector<int> functions_callees_first() const;
   std::string fn_signature(const FunctionInfo &fi);
@@ -360,6 +363,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
   var_lvalue_.clear();
   scratch_used_ = 0;
   uses_exited_ = false;
+  iter_ctx_fields_.clear();
   body_ = CWriter();
   body_.indent();
   const Probe &probe = *info.probe;
@@ -402,6 +406,7 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
     f.line("\t\treturn 0;");
   }
   if (uses_exited_) f.line("\tbool _exited = false;  /* set by a function that calls exit() */");
+  for (const auto &[name, declaration] : iter_ctx_fields_) f.line("\t" + declaration);
   f.raw(inner.str());
   f.line("\treturn 0;");
   f.line("}");
@@ -853,6 +858,7 @@ std::string BpfEmitter::key_of(const Node &map) {
 void BpfEmitter::call_stmt(const Node &n) {
   const std::string &f = n.name;
   if (n.op == "fn") return fn_call_stmt(n);
+  if (f == "printf" && ap_ && ap_->provider == "iter" && !function_) return seq_printf(n);
   if (f == "printf" || f == "errorf" || f == "warnf" || f == "system" || f == "cat") return format_call(n);
   if (f == "debugf") {
     // bpf_trace_printk() (trace_pipe), at most three arguments.
@@ -993,6 +999,24 @@ void BpfEmitter::call_stmt(const Node &n) {
     return;
   }
   body_.line("(void)(" + call_expr(n) + ");");
+}
+
+// printf() in an iter probe, as bpftrace emits it: bpf_seq_printf() into
+// the iterator's seq_file, which the tool (or whoever reads the pinned
+// iterator) reads; the analyser checked the format against the kernel's.
+void BpfEmitter::seq_printf(const Node &n) {
+  std::string args;
+  for (size_t i = 1; i < n.args.size(); i++) args += ", " + expr(*n.args[i]);
+  std::string meta = iter_ctx_field("meta", "struct bpf_iter_meta *_ctx_meta = ctx->meta;");
+  body_.line("BPF_SEQ_PRINTF(" + meta + "->seq, " + c_string_literal(n.args[0]->str) + args + ");");
+}
+
+// iter programs read each context field once, at entry, into a local: the
+// verifier refuses a context read through a computed address (ctx + 8),
+// which clang emits when it reuses an offset for a second read.
+std::string BpfEmitter::iter_ctx_field(const std::string &name, const std::string &declaration) {
+  iter_ctx_fields_.emplace(name, declaration);
+  return "_ctx_" + name;
 }
 
 void BpfEmitter::format_call(const Node &n) {
@@ -1836,9 +1860,7 @@ std::string BpfEmitter::expr(const Node &n) {
           (ap_->provider == "fentry" || ap_->provider == "fexit" || ap_->provider == "rawtracepoint")) {
         const FieldInfo *f = args_field(n.name);
         int i = f ? f->arg_index : 0;
-        std::string raw = ap_->provider == "rawtracepoint" ? "ctx->args[" + std::to_string(i) + "]"
-                                                           : "ctx[" + std::to_string(i) + "]";
-        return cast_to(n.type, raw);
+        return cast_to(n.type, "ctx[" + std::to_string(i) + "]");
       }
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (is_memory(n.type)) {
@@ -1852,6 +1874,9 @@ std::string BpfEmitter::expr(const Node &n) {
       if (n.lhs->type.kind == TypeKind::Record || n.lhs->type.kind == TypeKind::Tuple ||
           n.lhs->type.is_struct_value())
         return expr(*n.lhs) + "." + n.name;
+      if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx" && ap_->provider == "iter" && !function_)
+        return cast_to(n.type, iter_ctx_field(n.name, "__typeof__(ctx->" + n.name + ") _ctx_" + n.name + " = ctx->" +
+                                                          n.name + ";"));
       if (n.lhs->kind == NodeKind::Builtin && n.lhs->name == "ctx")
         return cast_to(n.type, "ctx->" + n.name);  // context fields are direct loads
       if (is_memory(n.type)) {

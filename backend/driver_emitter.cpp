@@ -248,7 +248,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                          (ap.need_expansion ? "true" : "false") + ", " + std::to_string(alternative_of) + ", " +
                          std::to_string(ap.len) + "ULL, " + c_string_literal(ap.mode) + ", " +
                          c_string_literal(deferred_parts(ap)) + ", " + c_string_literal(ap.expanded_from) + ", " +
-                         c_string_literal(ap.lang) + "},");
+                         c_string_literal(ap.lang) + ", " + c_string_literal(ap.pin) + "},");
   };
   std::vector<std::string> helper_rows;  // restricted helpers per probe row
   auto helper_uses = [&](const ProbeInfo &info) {

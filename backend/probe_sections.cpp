@@ -26,7 +26,9 @@ ProbeSection probe_section(const AttachPoint &ap, int probe_id, int ap_index, co
     return {sec, args_struct.empty() ? "void" : args_struct + " *",
             "tracepoint__" + identifier(ap.target) + "__" + identifier(ap.func) + suffix};
   }
-  if (p == "rawtracepoint") return {"raw_tp", "struct bpf_raw_tracepoint_args", "raw_tp__" + identifier(ap.func) + suffix};
+  // BTF-typed raw tracepoints (tp_btf), as bpftrace loads them: a tracing
+  // program, so kfuncs such as bpf_task_from_pid() are allowed.
+  if (p == "rawtracepoint") return {"tp_btf/" + ap.func, "__u64", "rawtracepoint__" + identifier(ap.func) + suffix};
   if (p == "kprobe") return {"kprobe", "struct pt_regs", "kprobe__" + identifier(ap.func) + suffix};
   if (p == "kretprobe") return {"kretprobe", "struct pt_regs", "kretprobe__" + identifier(ap.func) + suffix};
   if (p == "uprobe") return {"uprobe", "struct pt_regs", "uprobe__" + identifier(ap.func) + suffix};
@@ -42,8 +44,7 @@ ProbeSection probe_section(const AttachPoint &ap, int probe_id, int ap_index, co
 }
 
 std::string arg_expression(const std::string &provider, int n) {
-  if (provider == "rawtracepoint") return "ctx->args[" + std::to_string(n) + "]";
-  if (provider == "fentry" || provider == "fexit") return "ctx[" + std::to_string(n) + "]";
+  if (provider == "rawtracepoint" || provider == "fentry" || provider == "fexit") return "ctx[" + std::to_string(n) + "]";
   if (provider == "usdt")
     return "({ long _a = 0; bpf_usdt_arg(ctx, " + std::to_string(n) + ", &_a); _a; })";
   static const char *regs[] = {"PT_REGS_PARM1_CORE(ctx)", "PT_REGS_PARM2_CORE(ctx)", "PT_REGS_PARM3_CORE(ctx)",

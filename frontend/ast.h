@@ -126,8 +126,9 @@ struct AttachPoint {
   // {field, text}, e.g. {"freq", "$1"}. Expansion happens on the target.
   bool has_positional = false;
   std::vector<std::pair<std::string, std::string>> deferred;
-  // A wildcard tracepoint whose probe reads `args` is expanded when compiling
-  // (see passes/tracepoint_expansion.cpp): each expansion keeps the pattern.
+  // A wildcard that needs one program per match (fentry/fexit/rawtracepoint,
+  // tracepoints reading `args`) is expanded when compiling (see
+  // passes/typed_wildcard_expansion.cpp): each expansion keeps the pattern.
   std::string expanded_from;
   std::string name() const;     // canonical `provider:target:func` string
 };

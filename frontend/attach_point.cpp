@@ -799,8 +799,8 @@ ProgramKind program_kind(const std::string &p) {
   if (p == "profile" || p == "interval" || p == "software" || p == "hardware" || p == "watchpoint")
     return ProgramKind::PerfEvent;
   if (p == "tracepoint") return ProgramKind::Tracepoint;
-  if (p == "fentry" || p == "fexit" || p == "iter") return ProgramKind::Tracing;
-  return ProgramKind::RawTracepoint;
+  if (p == "fentry" || p == "fexit" || p == "iter" || p == "rawtracepoint") return ProgramKind::Tracing;
+  return ProgramKind::RunOnce;
 }
 
 std::string canonical_provider(const std::string &spelling) {

@@ -21,11 +21,11 @@ std::string canonical_provider(const std::string &spelling);
 // The kind of BPF program a (canonical) provider compiles to: what its
 // context holds and which helpers and kfuncs the verifier allows in it.
 enum class ProgramKind {
-  RawTracepoint,  // begin, end, self (run once) and rawtracepoint
+  RunOnce,        // begin, end, self: raw_tp programs run with BPF_PROG_TEST_RUN
   Kprobe,         // kprobe, kretprobe, uprobe, uretprobe, usdt: pt_regs
   PerfEvent,      // profile, interval, software, hardware, watchpoint
   Tracepoint,     // tracepoint
-  Tracing,        // fentry, fexit, iter (BTF-typed)
+  Tracing,        // fentry, fexit, iter, rawtracepoint (tp_btf): BTF-typed
 };
 ProgramKind program_kind(const std::string &provider);
 

@@ -146,6 +146,7 @@ struct Config {
   std::string missing_probes = "error";
   bool print_maps_on_exit = true;
   uint64_t max_cat_bytes = 10240;
+  uint64_t max_bpf_progs = 1024;  // programs one wildcard may expand to (bpftrace's limit)
   std::string license = "GPL";
 };
 

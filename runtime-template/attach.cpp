@@ -312,8 +312,8 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope sc
   std::string provider = p.provider;
   if (provider == "tracepoint") {
     attach_tracepoint(r, prog, p, namer);
-  } else if (provider == "rawtracepoint") {
-    add_link(r, bpf_program__attach_raw_tracepoint(prog, p.func), p.display);
+  } else if (provider == "rawtracepoint") {  // tp_btf: the event is the program's attach target
+    add_link(r, bpf_program__attach_trace(prog), p.display);
   } else if ((provider == "kprobe" || provider == "kretprobe") && p.wildcard) {
     auto matches = match_probes(provider, p.target, "", p.func);
     if (matches.empty()) r.error = std::string("no kernel functions match ") + p.display;

@@ -51,8 +51,9 @@ bpf_prog_type program_type(const std::string &provider) {
   if (provider == "profile" || provider == "interval" || provider == "software" || provider == "hardware" ||
       provider == "watchpoint")
     return BPF_PROG_TYPE_PERF_EVENT;
-  if (provider == "fentry" || provider == "fexit" || provider == "iter") return BPF_PROG_TYPE_TRACING;
-  return BPF_PROG_TYPE_RAW_TRACEPOINT;  // begin, end, self, rawtracepoint
+  if (provider == "fentry" || provider == "fexit" || provider == "iter" || provider == "rawtracepoint")
+    return BPF_PROG_TYPE_TRACING;
+  return BPF_PROG_TYPE_RAW_TRACEPOINT;  // begin, end, self
 }
 
 // The verifier finds a typed ksym's address with kallsyms_lookup_name(),

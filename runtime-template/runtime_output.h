@@ -30,6 +30,9 @@ class Output {
            uint64_t div);
   void lost_events(uint64_t n);
   void divide_by_zero(const char *site);
+  // Text the probes formatted themselves (an iterator's seq_file), or the
+  // "Program pinned to" line: as is, in the text and JSON formats alike.
+  void raw(const std::string &text) { write(text); }
   void end();   // before the maps printed at exit
   void flush();
 

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -310,10 +311,10 @@ class Tool {
   bool drop_unavailable_probes();
   ProbeDesc with_deferred_parts(const ProbeDesc &p, std::string &error);
   void unwatch(uint64_t addr);
-  bool check_expanded_tracepoints();
+  bool settle_expanded_wildcards();
   std::deque<std::string> expanded_;  // attach-point parts and names completed at start (deferred parts)
   void run_iterators();
-  std::vector<bpf_link *> iter_links_;  // iter probes, run once after BEGIN
+  std::vector<std::pair<bpf_link *, const ProbeDesc *>> iters_;  // iter probes, run (or pinned) after BEGIN
   std::vector<bool> skipped_;  // probes not loaded on this host (missing_probes = warn/ignore)
 
   const ToolDesc &d_;
@@ -331,21 +332,41 @@ class Tool {
   SkbOutputs skb_outputs_;  // skboutput() pcap files
 };
 
-// iter probes run when their iterator is read; the tool then ends, as
-// bpftrace does (iter probes cannot be mixed with other probes).
+// iter probes run when their iterator is read: the tool reads it once,
+// copying what the probe wrote to it (printf is bpf_seq_printf there) to
+// its output, or pins it (`iter:task:/sys/fs/bpf/tasks`) for others to
+// read. Then the tool ends, as bpftrace does (iter probes cannot be mixed
+// with other probes).
 void Tool::run_iterators() {
-  for (bpf_link *link : iter_links_) {
+  for (const auto &[link, probe] : iters_) {
+    if (*probe->pin) {
+      std::string path = probe->pin[0] == '/' ? probe->pin : std::string("/sys/fs/bpf/") + probe->pin;
+      if (bpf_link__pin(link, path.c_str()) != 0) {
+        fprintf(stderr, "ERROR: %s: could not pin the iterator to %s: %s\n", probe->display, path.c_str(),
+                strerror(errno));
+        exit_code_ = 1;
+        continue;
+      }
+      out_.raw("Program pinned to " + path + "\n");
+      out_.flush();
+      continue;
+    }
     int fd = bpf_iter_create(bpf_link__fd(link));
     if (fd < 0) {
       fprintf(stderr, "ERROR: could not start the iterator: %s\n", strerror(errno));
       continue;
     }
     char buf[4096];
-    while (read(fd, buf, sizeof buf) > 0) events_.consume();
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+      events_.consume();
+      out_.raw(std::string(buf, static_cast<size_t>(n)));
+      out_.flush();
+    }
     close(fd);
     events_.consume();
   }
-  if (!iter_links_.empty()) exit_requested_ = true;
+  if (!iters_.empty()) exit_requested_ = true;
 }
 
 // Probes this host cannot run at all are decided before load: an error, or
@@ -363,26 +384,68 @@ bool Tool::drop_unavailable_probes() {
     bpf_program__set_autoload(program(d_.probes[drop]), false);
     skipped_[drop] = true;
   }
-  // Events of a wildcard expanded when compiling that this host lacks:
-  // not loaded (their args types may not exist here either).
-  for (uint32_t i = 0; i < d_.nprobes; i++) {
-    const ProbeDesc &p = d_.probes[i];
-    if (!p.expanded_from || !*p.expanded_from || !match_probes("tracepoint", p.target, "", p.func).empty()) continue;
-    bpf_program__set_autoload(program(p), false);
-    skipped_[i] = true;
-  }
+  std::set<std::string> reported;  // an expanded wildcard is reported once, by its pattern
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     const ProbeDesc &p = d_.probes[i];
     if (skipped_[i]) continue;
     std::string provider = p.provider;
     if ((provider != "fentry" && provider != "fexit") || fentry_ok) continue;
     std::string policy = d_.missing_probes;
-    if (policy != "ignore")
+    const char *name = p.expanded_from && *p.expanded_from ? p.expanded_from : p.display;
+    if (policy != "ignore" && reported.insert(name).second)
       fprintf(stderr, "%s: %s: fentry/fexit probes are not available on this kernel (ftrace function hooks "
-                      "are unavailable)\n", policy == "warn" ? "WARNING" : "ERROR", p.display);
+                      "are unavailable)\n", policy == "warn" ? "WARNING" : "ERROR", name);
     if (policy == "error") return false;
     bpf_program__set_autoload(program(p), false);
     skipped_[i] = true;
+  }
+  return settle_expanded_wildcards();
+}
+
+// Wildcards expanded when compiling, one program per match (fentry/fexit,
+// rawtracepoint, tracepoints reading `args`): the compiled matches this host
+// lacks are not loaded (their functions or types may not exist here); a
+// pattern fails (per missing_probes) only when none of them exists here;
+// matches here that the build host lacked were not compiled and are not
+// traced, with a warning.
+bool Tool::settle_expanded_wildcards() {
+  std::map<std::string, std::vector<uint32_t>> by_pattern;
+  for (uint32_t i = 0; i < d_.nprobes; i++)
+    if (d_.probes[i].expanded_from && *d_.probes[i].expanded_from && !skipped_[i])
+      by_pattern[d_.probes[i].expanded_from].push_back(i);
+  for (const auto &[pattern, probes] : by_pattern) {
+    std::string provider = d_.probes[probes.front()].provider;
+    // "provider:[target:]func" (a tracepoint pattern always has its category)
+    std::string rest = pattern.substr(pattern.find(':') + 1);
+    size_t colon = rest.rfind(':');
+    std::string target = colon == std::string::npos ? "" : rest.substr(0, colon);
+    std::string func = colon == std::string::npos ? rest : rest.substr(colon + 1);
+    auto key = [](const std::string &t, const std::string &f) { return t.empty() ? f : t + ":" + f; };
+    std::set<std::string> here, compiled;
+    for (const auto &m : match_probes(provider, target, "", func)) here.insert(key(target.empty() ? "" : m.target, m.func));
+    bool any_here = false;
+    for (uint32_t i : probes) {
+      const ProbeDesc &p = d_.probes[i];
+      compiled.insert(key(p.target, p.func));
+      if (here.count(key(p.target, p.func))) {
+        any_here = true;
+      } else {
+        bpf_program__set_autoload(program(p), false);
+        skipped_[i] = true;
+      }
+    }
+    for (const auto &m : here)
+      if (!compiled.count(m))
+        fprintf(stderr, "WARNING: %s:%s matches %s on this host but did not exist where the tool was compiled "
+                        "(%s): not traced\n", provider.c_str(), m.c_str(), pattern.c_str(),
+                provider == "tracepoint" ? "its args are typed when compiling" : "it would need its own program");
+    if (any_here) continue;
+    std::string policy = d_.missing_probes;
+    if (policy == "ignore") continue;
+    const char *what = provider == "tracepoint" ? "tracepoints" : provider == "rawtracepoint" ? "raw tracepoints"
+                                                                                              : "kernel functions";
+    fprintf(stderr, "%s: no %s match %s\n", policy == "warn" ? "WARNING" : "ERROR", what, pattern.c_str());
+    if (policy == "error") return false;
   }
   return true;
 }
@@ -542,43 +605,11 @@ bool Tool::attach_all() {
       return false;
     }
     count += r.attached;
-    if (provider == "iter") iter_links_.insert(iter_links_.end(), r.links.begin(), r.links.end());
+    if (provider == "iter")
+      for (bpf_link *link : r.links) iters_.push_back({link, &p});
     attached_.push_back(std::move(r));
   }
-  if (!check_expanded_tracepoints()) return false;
   if (!o_.quiet) out_.attached(count);
-  return true;
-}
-
-// Wildcard tracepoints expanded when compiling (their probes read `args`,
-// typed per event): the pattern fails only when none of its events exists
-// here; events it matches here that the build host lacked cannot be typed
-// and are not traced, with a warning.
-bool Tool::check_expanded_tracepoints() {
-  std::set<std::string> patterns;
-  for (uint32_t i = 0; i < d_.nprobes; i++)
-    if (d_.probes[i].expanded_from && *d_.probes[i].expanded_from) patterns.insert(d_.probes[i].expanded_from);
-  for (const auto &pattern : patterns) {
-    std::set<std::string> compiled;
-    bool any_here = false;
-    for (uint32_t i = 0; i < d_.nprobes; i++) {
-      const ProbeDesc &p = d_.probes[i];
-      if (!p.expanded_from || pattern != p.expanded_from) continue;
-      compiled.insert(std::string(p.target) + ":" + p.func);
-      any_here |= !skipped_[i];
-    }
-    std::string rest = pattern.substr(pattern.find(':') + 1);  // "category:event"
-    std::string category = rest.substr(0, rest.find(':')), event = rest.substr(rest.find(':') + 1);
-    for (const auto &m : match_probes("tracepoint", category, "", event))
-      if (!compiled.count(m.str()))
-        fprintf(stderr, "WARNING: tracepoint:%s matches %s on this host but did not exist where the tool was "
-                        "compiled (its args are typed when compiling): not traced\n", m.str().c_str(), pattern.c_str());
-    if (any_here) continue;
-    std::string policy = d_.missing_probes;
-    if (policy == "ignore") continue;
-    fprintf(stderr, "%s: no tracepoints match %s\n", policy == "warn" ? "WARNING" : "ERROR", pattern.c_str());
-    if (policy == "error") return false;
-  }
   return true;
 }
 

@@ -40,10 +40,12 @@ struct ProbeDesc {
   // bare name of a text part (target, ns, func, unit, mode) whose text above
   // is a template: "$N" is the Nth positional parameter, "$$" a '$'.
   const char *deferred;
-  // A tracepoint of a wildcard expanded when compiling (because the probe
-  // reads `args`): the pattern, else "". Missing on the target = skipped.
+  // One match of a wildcard expanded when compiling (fentry/fexit,
+  // rawtracepoint, tracepoints whose probe reads `args`): the pattern, else
+  // "". Missing on the target = skipped.
   const char *expanded_from;
   const char *lang;        // uprobe: "cpp" matches `func` against demangled C++ names
+  const char *pin;         // iter: pin the iterator there (bpffs; relative: under /sys/fs/bpf) and end
 };
 
 // Runtime actions carried by the event channel; ids above the format-call

@@ -28,7 +28,7 @@ fi
 # 1. dependencies
 bash "$root/scripts/install-deps.sh"
 
-# 2. tracefs and debugfs (bpftrace 0.17 reads /sys/kernel/debug/tracing)
+# 2. tracefs and debugfs (bpftrace 0.17 reads /sys/kernel/debug/tracing), bpffs (pinned iterators)
 mount_if_missing() { # mount_if_missing TYPE DIR
   if ! mountpoint -q "$2"; then
     if mount -t "$1" "$1" "$2"; then say "mounted $1 on $2"; else say "warning: cannot mount $1 on $2"; fi
@@ -36,6 +36,7 @@ mount_if_missing() { # mount_if_missing TYPE DIR
 }
 mount_if_missing tracefs /sys/kernel/tracing
 mount_if_missing debugfs /sys/kernel/debug
+mount_if_missing bpf /sys/fs/bpf
 
 # 3. configure once, build (incremental)
 if [[ ! -f $build/CMakeCache.txt ]]; then

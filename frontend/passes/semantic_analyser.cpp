@@ -18,7 +18,7 @@
 #include "frontend/attach_point.h"
 #include "frontend/btf_types.h"
 #include "frontend/builtins.h"
-#include "frontend/passes/tracepoint_expansion.h"
+#include "frontend/passes/typed_wildcard_expansion.h"
 #include "frontend/passes/compile_time.h"
 #include "frontend/script_types.h"
 #include "runtime-template/format_string.h"
@@ -100,6 +100,8 @@ class Analyser {
   bool check_format_args(const std::string &format, const std::vector<Type> &args, std::string &why,
                          int &arg_index);
   void check_debugf(const Node &n);
+  void check_seq_printf(const Node &n);
+  bool is_seq_printf(const Node &n) const;
 
   // ---- diagnostics (muted during the first walk) ----
   void error(const Location &loc, const std::string &msg) {
@@ -263,7 +265,8 @@ void Analyser::read_config() {
     else if (key == "on_stack_limit") need_int(config_.on_stack_limit);
     else if (key == "perf_rb_pages") need_int(config_.perf_rb_pages);
     else if (key == "max_cat_bytes" || key == "cat_bytes_max") need_int(config_.max_cat_bytes);
-    else if (key == "max_probes" || key == "max_bpf_progs" || key == "log_size") {
+    else if (key == "max_bpf_progs") need_int(config_.max_bpf_progs);
+    else if (key == "max_probes" || key == "log_size") {
       uint64_t ignored;
       need_int(ignored);
     } else if (key == "stack_mode" && is_str) config_.stack_mode = s;
@@ -581,8 +584,10 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
     if (ap.provider == "begin") info.is_begin = true;
     if (ap.provider == "end") info.is_end = true;
   }
-  // Wildcard tracepoints reading `args`: one typed program per event.
-  if (!final_walk_ && uses_builtin(probe, "args") && !expand_typed_tracepoints(probe, diags_)) {
+  // Wildcards needing one program per match: fentry/fexit/rawtracepoint,
+  // and tracepoints reading `args` (typed per event).
+  if (!final_walk_ &&
+      !expand_typed_wildcards(probe, uses_builtin(probe, "args"), config_.max_bpf_progs, diags_)) {
     failed_ = true;
     untyped_args_probes_.insert(&probe);  // reported: no follow-on errors about args
   }
@@ -1682,9 +1687,12 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
     error(loc, why);
   } else if (kind == FormatKind::Debugf) {
     check_debugf(n);
+  } else if (is_seq_printf(n)) {
+    check_seq_printf(n);
   }
-  // debugf() goes to the kernel's trace_pipe, not through the event channel.
-  if (final_walk_ && kind != FormatKind::Debugf) {
+  // debugf() goes to the kernel's trace_pipe and printf() in an iter probe
+  // to the iterator's seq_file, not through the event channel.
+  if (final_walk_ && kind != FormatKind::Debugf && !is_seq_printf(n)) {
     call.id = static_cast<int>(formats_.size());
     n.id = call.id;
     formats_.push_back(std::move(call));
@@ -1724,6 +1732,53 @@ void Analyser::check_debugf(const Node &n) {
     if (string_conv ? a.type.kind != TypeKind::String : !a.type.is_integer())
       error(a.loc, "type does not match format specifier: " + name + " in debugf() needs " +
                        (string_conv ? "a string" : "an integer") + ", not '" + a.type.to_string() + "'");
+  }
+}
+
+// printf() directly in an iter probe writes to the iterator's seq_file
+// with bpf_seq_printf(), as bpftrace does (in a fn it is a plain printf).
+bool Analyser::is_seq_printf(const Node &n) const {
+  return n.name == "printf" && provider_ == "iter" && !function_;
+}
+
+// bpf_seq_printf() formats in the kernel, which takes at most 12 arguments
+// of 8 bytes and only %d %i %u %x %X (with l or ll), %c, %s and %p, with
+// flags and width but no precision: anything else would make the helper
+// fail at run time and print nothing.
+void Analyser::check_seq_printf(const Node &n) {
+  const Node &fmt = *n.args[0];
+  if (n.args.size() > 13) {
+    error(n.loc, "printf() in an iter probe takes at most 12 arguments (a bpf_seq_printf limit)");
+    return;
+  }
+  rt::ParsedFormat parsed;
+  std::string why;
+  if (!rt::parse_format(fmt.str, parsed, why)) return;
+  auto specs = parsed.specs();
+  for (size_t i = 0; i < specs.size() && i + 1 < n.args.size(); i++) {
+    const rt::FormatSpec &s = *specs[i];
+    using rt::FormatConv;
+    bool integer_conv = s.conv == FormatConv::d || s.conv == FormatConv::i || s.conv == FormatConv::u ||
+                        s.conv == FormatConv::x || s.conv == FormatConv::X;
+    bool length_ok = s.length.empty() || (integer_conv && (s.length == "l" || s.length == "ll"));
+    bool conv_ok = integer_conv || s.conv == FormatConv::c || s.conv == FormatConv::s || s.conv == FormatConv::p;
+    if (!conv_ok || !length_ok || s.alt || s.precision >= 0) {
+      if (final_walk_)
+        diags_.error(fmt.loc, "invalid format specifier for printf() in an iter probe: " + s.text)
+            .hints.push_back("in iter probes printf() is bpf_seq_printf(): %d %i %u %x %X (also with l, ll), %c, %p "
+                             "and %s, with flags and a width but no precision");
+      failed_ = true;
+      continue;
+    }
+    const Node &a = *n.args[i + 1];
+    if (a.type.is_none()) continue;
+    bool string_conv = s.conv == FormatConv::s;
+    bool fits = string_conv ? a.type.kind == TypeKind::String
+                            : a.type.is_integer() || a.type.kind == TypeKind::Bool || a.type.kind == TypeKind::Pointer;
+    if (!fits)
+      error(a.loc, "type does not match format specifier: %" + std::string(rt::format_conv_name(s.conv)) +
+                       " in printf() in an iter probe needs " + (string_conv ? "a string" : "an integer") +
+                       ", not '" + a.type.to_string() + "'");
   }
 }
 
@@ -2203,13 +2258,13 @@ void Analyser::check_call(Node &n) {
     if (!want_args(1, 1)) return;
     want_integer(0);
     n.type = make_string(16);
-    // The verifier refuses the kfunc in raw_tp (BEGIN/END/self too) and
-    // kprobe (uprobe, usdt) programs.
+    // The verifier refuses the kfunc in raw_tp (BEGIN/END/self) and kprobe
+    // (uprobe, usdt) programs, in bpftrace's too.
     ProgramKind kind = program_kind(provider_);
-    if (kind == ProgramKind::RawTracepoint || kind == ProgramKind::Kprobe)
+    if (kind == ProgramKind::RunOnce || kind == ProgramKind::Kprobe)
       error(n.loc, "comm(pid) can not be used in " + provider_ +
-                       " probes: the kernel allows bpf_task_from_pid() only in tracepoint, fentry/fexit, iter "
-                       "and perf-event (profile, interval, software, hardware) programs");
+                       " probes: the kernel allows bpf_task_from_pid() only in tracepoint, rawtracepoint, "
+                       "fentry/fexit, iter and perf-event (profile, interval, software, hardware) programs");
     // Reported as bpftrace's comm(pid) does; the second follows the first.
     n.id = register_format(n, FormatKind::Warnf,
                            "'bpf_task_from_pid kfunc', which is used for getting the process comm, is not "

@@ -2,8 +2,8 @@
 # Runs ONE tests/e2e case (called by tests/e2e/run.sh, possibly in parallel through xargs).
 # Usage: run-case.sh CASE.bt NAME WORKDIR HELPERS_DIR BT2BIN
 # Compiles CASE.bt with BT2BIN into WORKDIR/tool, runs it (with NAME.args, while NAME.workload
-# runs, ending it with NAME.signal if given, under NAME.timeout), applies NAME.filter and compares
-# stdout with NAME.expected, stderr with NAME.stderr (if present) and the exit code with NAME.rc
+# runs, ending it with NAME.signal if given, under NAME.timeout), runs NAME.after, applies
+# NAME.filter and compares stdout (the tool's, then NAME.after's) with NAME.expected, stderr with NAME.stderr (if present) and the exit code with NAME.rc
 # (default 0). Writes WORKDIR/result ("PASS", "FAIL <reason>") and WORKDIR/report (details);
 # always exits 0 unless its own arguments are wrong.
 set -euo pipefail
@@ -65,6 +65,7 @@ expected_rc=0
 read_lines "$base.args" args
 read_lines "$base.bt2bin" compile_args
 read_lines "$base.workload" workload
+read_lines "$base.after" after
 read_lines "$base.filter" filter_lines
 filters=()
 for l in "${filter_lines[@]}"; do
@@ -165,6 +166,11 @@ if [[ -n $sig ]]; then
 fi
 rc=0
 wait "$pid" || rc=$?
+# NAME.after: argv run once the tool has ended (e.g. reading what it left behind); its stdout is
+# compared as part of the tool's.
+if ((${#after[@]})); then
+  timeout 30 "${after[@]}" >>"$dir/stdout" 2>>"$dir/report" </dev/null || note "note: ${after[*]} failed"
+fi
 if [[ -n $bgpid ]]; then
   kill -KILL "$bgpid" 2>/dev/null || true
   wait "$bgpid" 2>/dev/null || true

@@ -333,6 +333,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("\t.time_formats = kTimeFormats,");
   w.line("\t.ntime_formats = " + std::to_string(time_rows.size()) + ",");
   w.line("\t.max_positional = " + std::to_string(prog.max_positional) + ",");
+  w.line("\t.unsafe = " + std::string(prog.unsafe ? "true" : "false") + ",");
   w.line("\t.print_maps_on_exit = " + std::string(prog.config.print_maps_on_exit ? "true" : "false") + ",");
   w.line("\t.str_trunc_trailer = " + c_string_literal(prog.config.str_trunc_trailer) + ",");
   w.line("\t.stack_mode = " + c_string_literal(prog.config.stack_mode) + ",");

@@ -164,6 +164,7 @@ struct CheckedProgram {
   std::vector<std::string> c_sources;        // those files (absolute paths), in import order
   std::vector<std::string> probe_names;      // for the `probe` builtin (cookie index)
   int max_positional = 0;
+  bool unsafe = false;                       // compiled with --unsafe
   std::set<int> string_positionals;          // $N used as str($N)
   std::vector<std::string> kaddr_symbols;    // kaddr("sym"), by id: resolved at tool start
   std::vector<UaddrSymbol> uaddr_symbols;    // uaddr("sym"), by id: resolved at tool start

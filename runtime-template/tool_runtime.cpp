@@ -548,6 +548,19 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
     else if (field == "freq") q.freq = v;
     else if (field == "len") q.len = v;
   }
+  // kprobe:$1 given an address: a raw kernel address, which only a tool
+  // compiled with --unsafe may attach to (as bpftrace's kprobe:0xADDR).
+  std::string provider = q.provider;
+  char *number_end = nullptr;
+  uint64_t address = fields.count("func") && *q.func ? strtoull(q.func, &number_end, 0) : 0;
+  if ((provider == "kprobe" || provider == "kretprobe") && number_end && !*number_end) {
+    if (!d_.unsafe) {
+      error = std::string(p.display) + ": " + q.func + " is a raw kernel address: the tool must be compiled with --unsafe";
+      return q;
+    }
+    q.offset = address;
+    q.func = "";
+  }
   if (fields.count("target") || fields.count("ns") || fields.count("func"))
     q.wildcard = has_wildcard(q.target) || has_wildcard(q.ns) || has_wildcard(q.func) ||
                  (strcmp(q.provider, "usdt") == 0 && !*q.ns) || (q.lang && *q.lang);

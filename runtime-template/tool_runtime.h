@@ -89,6 +89,7 @@ struct ToolDesc {
   const char *const *time_formats;   // time() sites
   uint32_t ntime_formats;
   uint32_t max_positional;           // highest $N the script uses
+  bool unsafe;                       // compiled with --unsafe (kprobe:$1 may then be an address)
   bool print_maps_on_exit;
   const char *str_trunc_trailer;
   const char *stack_mode;

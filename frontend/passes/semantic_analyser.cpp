@@ -596,6 +596,9 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
   if ((info.is_begin || info.is_end) && probe.attach_points.size() > 1)
     error(probe.loc, "BEGIN and END probes can not share a block with other attach points");
   for (auto &ap : probe.attach_points)
+    if ((ap.provider == "kprobe" || ap.provider == "kretprobe") && ap.func.empty() && ap.has_offset && !opts_.unsafe)
+      error(ap.loc, ap.provider + " at a raw kernel address is unsafe: compile with --unsafe to allow it");
+  for (auto &ap : probe.attach_points)
     if (ap.provider != provider_ && !provider_.empty() && !ap.provider.empty())
       if (ap.provider == "iter" || provider_ == "iter")
         error(ap.loc, "iter probes can not be mixed with other probe types");
@@ -3011,6 +3014,7 @@ std::unique_ptr<CheckedProgram> Analyser::run() {
   out->print_values = std::move(print_values_);
   out->time_formats = std::move(time_formats_);
   out->max_positional = max_positional_;
+  out->unsafe = opts_.unsafe;
   out->string_positionals = string_positionals_;
   out->kaddr_symbols = kaddr_symbols_;
   out->uaddr_symbols = uaddr_symbols_;

@@ -5,6 +5,7 @@
 // output is captured so a failure names the stage and shows its message.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ struct ToolchainOptions {
   std::string runtime_lib;    // libbt2bin_rt.a
   std::string include_dir;    // source root (runtime-template/, skeletons/)
   bool verbose = false;
-  bool strip = true;
+  bool strip = getenv("BT2BIN_NO_STRIP") == nullptr;  // BT2BIN_NO_STRIP=1 keeps symbols (profiling a tool)
 };
 
 // Builds the tool. On failure returns false and sets `error` to

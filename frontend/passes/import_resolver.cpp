@@ -47,6 +47,72 @@ std::vector<std::string> directory_files(const std::string &dir) {
   return files;
 }
 
+// `import "x.bpf.c";` inside a block (bpftrace 0.26's unstable statement
+// import, which its stdlib macros use): the file is compiled with the
+// program as a root import would be, so the statement is taken out of its
+// block and added to `program.imports`. Gated by the config flag
+// `unstable_import_statement` (enable, warn (default) or error).
+class StatementImports {
+ public:
+  StatementImports(Program &program, Diagnostics &diags) : program_(program), diags_(diags) {
+    for (const auto &c : program.config) {
+      if (c.key != "unstable_import_statement" || !c.value) continue;
+      const Node &v = *c.value;
+      gate_ = v.kind == NodeKind::Integer ? (v.ival ? "enable" : "error") : v.kind == NodeKind::String ? v.str : v.name;
+    }
+  }
+
+  void hoist() {
+    for (auto &p : program_.probes) hoist_from(p.body);
+    for (auto &m : program_.macros) hoist_from(m.body);
+    for (auto &f : program_.functions) hoist_from(f.body);
+  }
+
+ private:
+  static bool is_import(const Node &s) {
+    return s.kind == NodeKind::ExprStmt && s.lhs && s.lhs->kind == NodeKind::Call && s.lhs->name == "import" &&
+           s.lhs->args.size() == 1 && s.lhs->args[0]->kind == NodeKind::String;
+  }
+
+  // Blocks of if/else (an else-if chain hangs off `els`), loops, unroll.
+  void hoist_within(Node &n) {
+    hoist_from(n.body);
+    if (n.els) hoist_within(*n.els);
+  }
+
+  void hoist_from(std::vector<NodePtr> &stmts) {
+    std::vector<NodePtr> kept;
+    for (auto &s : stmts) {
+      if (!s) continue;
+      if (!is_import(*s)) {
+        hoist_within(*s);
+        kept.push_back(std::move(s));
+        continue;
+      }
+      const std::string &path = s->lhs->args[0]->str;
+      if (gate_ == "error") {
+        diags_.error(s->loc, "import statements are not enabled by default: set config "
+                             "'unstable_import_statement = enable' to use this unstable feature");
+      } else if (gate_ != "enable" && !warned_) {
+        warned_ = true;
+        diags_.warning(s->loc, "import inside a block is an unstable feature: set config "
+                               "'unstable_import_statement = enable' to silence this warning");
+      }
+      if (!ends_with(path, ".bpf.c"))
+        diags_.error(s->loc, "only a .bpf.c file can be imported inside a block ('" + path + "')")
+            .hints.push_back("import scripts, headers and directories at the top level");
+      else
+        program_.imports.push_back({s->loc, path});
+    }
+    stmts = std::move(kept);
+  }
+
+  Program &program_;
+  Diagnostics &diags_;
+  std::string gate_ = "warn";
+  bool warned_ = false;
+};
+
 class ImportResolver {
  public:
   ImportResolver(Diagnostics &diags, std::string dir, ImportedSources &sources, Program &root)
@@ -141,6 +207,7 @@ class ImportResolver {
   void import_script(const SourceFile &source, int file, Program &merged) {
     auto program = parse_program(source, diags_, file);
     if (!program) return;
+    StatementImports(*program, diags_).hoist();
     for (const auto &c : program->config) diags_.error(c.loc, "invalid `config` within import");
     resolve(program->imports, merged);  // nested imports come first
     auto append = [](auto &to, auto &from) {
@@ -173,7 +240,8 @@ void prepend(std::vector<T> &into, std::vector<T> &front) {
 bool resolve_imports(Program &program, Diagnostics &diags, const std::string &script_dir,
                      ImportedSources &sources) {
   if (program.sources.empty()) program.sources.push_back(program.filename);
-  if (program.imports.empty()) return true;
+  StatementImports(program, diags).hoist();
+  if (program.imports.empty()) return !diags.has_errors();
   Program merged;
   ImportResolver resolver(diags, script_dir, sources, program);
   resolver.resolve(program.imports, merged);

@@ -89,6 +89,46 @@ std::string only_supports(const std::string &f, const std::string &what, const N
   return f + "() only supports " + what + " arguments (" + kind_name(arg.type) + " provided)";
 }
 
+// printf-style calls the kernel formats itself, and what it accepts there.
+struct KernelFormat {
+  const char *call;          // "debugf()", "printf() in an iter probe"
+  size_t max_args;
+  const char *limit;         // the helper whose limit max_args is
+  bool (*accepts)(const rt::FormatSpec &);
+  bool pointer_args;         // integer conversions also take pointers
+  const char *hint;
+};
+
+// debugf() is bpf_trace_printk(): as bpftrace, at most three arguments and
+// %d %u %x %p for integers, %s for strings (length modifiers such as %llu
+// are the kernel's).
+const KernelFormat kDebugf = {
+    "debugf()", 3, "a bpf_trace_printk limit",
+    [](const rt::FormatSpec &s) {
+      using rt::FormatConv;
+      return s.conv == FormatConv::s || s.conv == FormatConv::d || s.conv == FormatConv::u ||
+             s.conv == FormatConv::x || s.conv == FormatConv::p;
+    },
+    false, "debugf() supports %d, %u, %x and %p for integers and %s for strings"};
+
+// printf() in an iter probe is bpf_seq_printf(): at most 12 arguments of 8
+// bytes and only %d %i %u %x %X (with l or ll), %c, %s and %p, with flags
+// and width but no precision; anything else would make the helper fail at
+// run time and print nothing.
+const KernelFormat kSeqPrintf = {
+    "printf() in an iter probe", 12, "a bpf_seq_printf limit",
+    [](const rt::FormatSpec &s) {
+      using rt::FormatConv;
+      bool integer = s.conv == FormatConv::d || s.conv == FormatConv::i || s.conv == FormatConv::u ||
+                     s.conv == FormatConv::x || s.conv == FormatConv::X;
+      bool length_ok = s.length.empty() || (integer && (s.length == "l" || s.length == "ll"));
+      bool conv_ok = integer || s.conv == FormatConv::c || s.conv == FormatConv::s || s.conv == FormatConv::p;
+      return conv_ok && length_ok && !s.alt && s.precision < 0;
+    },
+    true,
+    "in iter probes printf() is bpf_seq_printf(): %d %i %u %x %X (also with l, ll), %c, %p and %s, with flags "
+    "and a width but no precision"};
+
 class Analyser {
  public:
   Analyser(Program &program, Diagnostics &diags, const SemanticOptions &opts)
@@ -100,8 +140,8 @@ class Analyser {
   bool check_format_args(const std::string &format, const std::vector<Type> &args, std::string &why,
                          int &arg_index);
   void check_debugf(const Node &n);
-  void check_seq_printf(const Node &n);
   bool is_seq_printf(const Node &n) const;
+  void check_kernel_format(const Node &n, const KernelFormat &rules);
 
   // ---- diagnostics (muted during the first walk) ----
   void error(const Location &loc, const std::string &msg) {
@@ -1691,7 +1731,7 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
   } else if (kind == FormatKind::Debugf) {
     check_debugf(n);
   } else if (is_seq_printf(n)) {
-    check_seq_printf(n);
+    check_kernel_format(n, kSeqPrintf);
   }
   // debugf() goes to the kernel's trace_pipe and printf() in an iter probe
   // to the iterator's seq_file, not through the event channel.
@@ -1703,39 +1743,10 @@ void Analyser::check_format_call(Node &n, FormatKind kind, size_t first_arg) {
   n.type = make_void();
 }
 
-// debugf() is bpf_trace_printk(), which takes at most three arguments and
-// fewer conversions than printf: as bpftrace, %d %u %x %p for integers and
-// %s for strings (length modifiers such as %llu are the kernel's).
 void Analyser::check_debugf(const Node &n) {
   warning(n.loc, "the debugf() builtin is not recommended for production use: it writes to the kernel's "
                  "trace buffer (see bpf_trace_printk in bpf-helpers(7))");
-  const Node &fmt = *n.args[0];
-  if (n.args.size() > 4) {
-    error(n.loc, "debugf() cannot use more than 3 conversion specifiers (a bpf_trace_printk limit)");
-    return;
-  }
-  rt::ParsedFormat parsed;
-  std::string why;
-  if (!rt::parse_format(fmt.str, parsed, why)) return;
-  auto specs = parsed.specs();
-  for (size_t i = 0; i < specs.size() && i + 1 < n.args.size(); i++) {
-    rt::FormatConv c = specs[i]->conv;
-    std::string name = rt::format_conv_name(c);
-    bool string_conv = c == rt::FormatConv::s;
-    if (!string_conv && c != rt::FormatConv::d && c != rt::FormatConv::u && c != rt::FormatConv::x &&
-        c != rt::FormatConv::p) {
-      if (final_walk_)
-        diags_.error(fmt.loc, "invalid format specifier for debugf(): " + name)
-            .hints.push_back("debugf() supports %d, %u, %x and %p for integers and %s for strings");
-      failed_ = true;
-      continue;
-    }
-    const Node &a = *n.args[i + 1];
-    if (a.type.is_none()) continue;
-    if (string_conv ? a.type.kind != TypeKind::String : !a.type.is_integer())
-      error(a.loc, "type does not match format specifier: " + name + " in debugf() needs " +
-                       (string_conv ? "a string" : "an integer") + ", not '" + a.type.to_string() + "'");
-  }
+  check_kernel_format(n, kDebugf);
 }
 
 // printf() directly in an iter probe writes to the iterator's seq_file
@@ -1744,14 +1755,11 @@ bool Analyser::is_seq_printf(const Node &n) const {
   return n.name == "printf" && provider_ == "iter" && !function_;
 }
 
-// bpf_seq_printf() formats in the kernel, which takes at most 12 arguments
-// of 8 bytes and only %d %i %u %x %X (with l or ll), %c, %s and %p, with
-// flags and width but no precision: anything else would make the helper
-// fail at run time and print nothing.
-void Analyser::check_seq_printf(const Node &n) {
+void Analyser::check_kernel_format(const Node &n, const KernelFormat &rules) {
   const Node &fmt = *n.args[0];
-  if (n.args.size() > 13) {
-    error(n.loc, "printf() in an iter probe takes at most 12 arguments (a bpf_seq_printf limit)");
+  if (n.args.size() > rules.max_args + 1) {
+    error(n.loc, std::string(rules.call) + " cannot use more than " + std::to_string(rules.max_args) +
+                     " conversion specifiers (" + rules.limit + ")");
     return;
   }
   rt::ParsedFormat parsed;
@@ -1760,28 +1768,21 @@ void Analyser::check_seq_printf(const Node &n) {
   auto specs = parsed.specs();
   for (size_t i = 0; i < specs.size() && i + 1 < n.args.size(); i++) {
     const rt::FormatSpec &s = *specs[i];
-    using rt::FormatConv;
-    bool integer_conv = s.conv == FormatConv::d || s.conv == FormatConv::i || s.conv == FormatConv::u ||
-                        s.conv == FormatConv::x || s.conv == FormatConv::X;
-    bool length_ok = s.length.empty() || (integer_conv && (s.length == "l" || s.length == "ll"));
-    bool conv_ok = integer_conv || s.conv == FormatConv::c || s.conv == FormatConv::s || s.conv == FormatConv::p;
-    if (!conv_ok || !length_ok || s.alt || s.precision >= 0) {
+    if (!rules.accepts(s)) {
       if (final_walk_)
-        diags_.error(fmt.loc, "invalid format specifier for printf() in an iter probe: " + s.text)
-            .hints.push_back("in iter probes printf() is bpf_seq_printf(): %d %i %u %x %X (also with l, ll), %c, %p "
-                             "and %s, with flags and a width but no precision");
+        diags_.error(fmt.loc, std::string("invalid format specifier for ") + rules.call + ": " + s.text)
+            .hints.push_back(rules.hint);
       failed_ = true;
       continue;
     }
     const Node &a = *n.args[i + 1];
     if (a.type.is_none()) continue;
-    bool string_conv = s.conv == FormatConv::s;
-    bool fits = string_conv ? a.type.kind == TypeKind::String
-                            : a.type.is_integer() || a.type.kind == TypeKind::Bool || a.type.kind == TypeKind::Pointer;
-    if (!fits)
-      error(a.loc, "type does not match format specifier: %" + std::string(rt::format_conv_name(s.conv)) +
-                       " in printf() in an iter probe needs " + (string_conv ? "a string" : "an integer") +
-                       ", not '" + a.type.to_string() + "'");
+    bool string_conv = s.conv == rt::FormatConv::s;
+    bool integer_arg = a.type.is_integer() ||
+                       (rules.pointer_args && (a.type.kind == TypeKind::Bool || a.type.kind == TypeKind::Pointer));
+    if (string_conv ? a.type.kind != TypeKind::String : !integer_arg)
+      error(a.loc, "type does not match format specifier: " + s.text + " in " + rules.call + " needs " +
+                       (string_conv ? "a string" : "an integer") + ", not '" + a.type.to_string() + "'");
   }
 }
 

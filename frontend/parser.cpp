@@ -1655,6 +1655,8 @@ class ASTBuilder {
 
 }  // namespace
 
+std::string string_literal_value(std::string_view literal) { return unescape_string(literal, nullptr); }
+
 std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags, int file) {
   SourceMap map(source.text(), file);
   ErrorList errors;

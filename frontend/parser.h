@@ -8,6 +8,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "frontend/ast.h"
 #include "frontend/diagnostics.h"
@@ -18,5 +20,9 @@ namespace bt2bin {
 // them reported to `diags`).
 // `file` is the source's index in `diags` (see Diagnostics::add_source).
 std::unique_ptr<Program> parse_program(const SourceFile &source, Diagnostics &diags, int file = 0);
+
+// The value of a string literal written with its quotes, escapes decoded
+// as in the script (`"\033[31m"` is ESC [ 3 1 m); bad escapes are dropped.
+std::string string_literal_value(std::string_view literal);
 
 }  // namespace bt2bin

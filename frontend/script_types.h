@@ -33,6 +33,8 @@ class ScriptTypes {
   }
   static constexpr const char *anon_prefix = "__anon_script_";
   std::optional<int64_t> constant(const std::string &name) const;
+  // `#define NAME "text"`: the string, as bpftrace substitutes the macro.
+  std::optional<std::string> string_constant(const std::string &name) const;
   bool defines_enum(const std::string &name) const { return enums_.count(name) > 0; }
   // Enumerators of the script's own enums: value and (named) enum type.
   std::optional<int64_t> enum_constant(const std::string &name);
@@ -45,6 +47,7 @@ class ScriptTypes {
   std::set<std::string> enums_;             // "color" for `enum color { ... }`
   bool has_enum_constants_ = false;
   std::map<std::string, int64_t> constants_;
+  std::map<std::string, std::string> string_constants_;
   std::string object_path_;
 };
 

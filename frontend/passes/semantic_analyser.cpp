@@ -992,6 +992,13 @@ void Analyser::check_expr(Node &n) {
           n.type = make_int(8, true);
           break;
         }
+        if (auto s = script_types_.string_constant(n.name)) {
+          n.kind = NodeKind::String;
+          n.str = *s;
+          n.type = make_string(static_cast<uint32_t>(n.str.size() + 1));
+          n.type.is_literal = true;
+          break;
+        }
         if (resolve_enum_constant(n)) break;
         error(n.loc, "unknown identifier '" + n.name + "'");
         n.type = make_int(8, true);

@@ -33,6 +33,12 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
   static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
   static const std::regex enum_re(R"(\benum\s+([A-Za-z_]\w*)\s*\{)");
   std::string body;
+  std::vector<std::string> preprocessor_lines;
+  for (const auto &d : defs) {
+    size_t first = d.text.find_first_not_of(" \t");
+    if (first != std::string::npos && d.text[first] == '#') preprocessor_lines.push_back(d.text);
+  }
+  macros_ = CMacros(std::move(preprocessor_lines));
   for (const auto &d : defs) {
     std::smatch m;
     if (std::regex_match(d.text, m, define_re)) {

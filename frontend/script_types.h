@@ -17,6 +17,7 @@
 
 #include "frontend/ast.h"
 #include "frontend/btf_types.h"
+#include "frontend/c_macros.h"
 
 namespace bt2bin {
 
@@ -35,6 +36,10 @@ class ScriptTypes {
   std::optional<int64_t> constant(const std::string &name) const;
   // `#define NAME "text"`: the string, as bpftrace substitutes the macro.
   std::optional<std::string> string_constant(const std::string &name) const;
+  // Any other object-like macro of the script's #include/#define lines
+  // (AF_INET through <sys/socket.h>); see c_macros.h.
+  std::optional<MacroValue> macro(const std::string &name) { return macros_.value(name); }
+  const std::string &macro_problem() const { return macros_.problem(); }
   bool defines_enum(const std::string &name) const { return enums_.count(name) > 0; }
   // Enumerators of the script's own enums: value and (named) enum type.
   std::optional<int64_t> enum_constant(const std::string &name);
@@ -48,6 +53,7 @@ class ScriptTypes {
   bool has_enum_constants_ = false;
   std::map<std::string, int64_t> constants_;
   std::map<std::string, std::string> string_constants_;
+  CMacros macros_{{}};
   std::string object_path_;
 };
 

@@ -1000,7 +1000,20 @@ void Analyser::check_expr(Node &n) {
           break;
         }
         if (resolve_enum_constant(n)) break;
-        error(n.loc, "unknown identifier '" + n.name + "'");
+        if (auto m = script_types_.macro(n.name)) {
+          n.kind = m->is_string ? NodeKind::String : NodeKind::Integer;
+          n.str = m->text;
+          n.ival = static_cast<uint64_t>(m->number);
+          n.type = m->is_string ? make_string(static_cast<uint32_t>(n.str.size() + 1)) : make_int(8, true);
+          n.type.is_literal = m->is_string;
+          break;
+        }
+        failed_ = true;
+        if (final_walk_) {
+          auto &d = diags_.error(n.loc, "unknown identifier '" + n.name + "'");
+          if (!script_types_.macro_problem().empty())
+            d.hints.push_back(script_types_.macro_problem());
+        }
         n.type = make_int(8, true);
         break;
       }

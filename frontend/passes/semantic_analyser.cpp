@@ -1288,7 +1288,10 @@ void Analyser::check_unary(Node &n) {
     else
       n.type = make_int(8, n.op == "-" || !t.is_integer() || t.is_signed);
   } else if (n.op == "*") {
-    if (t.kind != TypeKind::Pointer) {
+    if (t.is_integer()) {
+      // As bpftrace: an integer is an address (kaddr("avenrun")) holding a uint64.
+      n.type = make_int(8, false);
+    } else if (t.kind != TypeKind::Pointer) {
       error(n.loc, "'*' needs a pointer, not '" + t.to_string() + "'");
       n.type = make_int(8, true);
     } else {

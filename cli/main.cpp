@@ -219,6 +219,9 @@ int compile(const CliOptions &o) {
   bt2bin::SemanticOptions sopts;
   if (!o.btf.empty()) sopts.btf_file = o.btf;
   sopts.unsafe = o.unsafe;
+  sopts.kernel_header = [&sopts](std::string &path, std::string &error) {
+    return bt2bin::vmlinux_header(sopts.btf_file, path, error);
+  };
   auto checked = bt2bin::analyse(*program, diags, sopts);
   timer.done("semantic analysis");
   diags.print(std::cerr);

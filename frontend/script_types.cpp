@@ -27,7 +27,8 @@ const char kPrelude[] =
 
 }  // namespace
 
-bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error) {
+bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error,
+                       const KernelHeaderSource &kernel_header) {
   static const std::regex define_re(R"(^\s*#\s*define\s+([A-Za-z_]\w*)\s+(-?(0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*$)");
   static const std::regex string_define_re(R"re(^\s*#\s*define\s+([A-Za-z_]\w*)\s+("(?:[^"\\]|\\.)*")\s*$)re");
   static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
@@ -62,22 +63,45 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
   }
   if (records_.empty() && !has_enum_constants_) return true;
 
+  std::string object;
+  if (!compile(kPrelude, body, object, error)) {
+    // Definitions that use kernel types (`struct path path;` in dcsnoop's
+    // nameidata) are compiled again over vmlinux.h, as bpftrace gives them
+    // the kernel's types from BTF.
+    bool uses_kernel_types = error.find("incomplete type") != std::string::npos ||
+                             error.find("unknown type name") != std::string::npos;
+    std::string header, header_error;
+    if (!uses_kernel_types || !kernel_header || !kernel_header(header, header_error)) return false;
+    error.clear();
+    if (!compile("#include \"" + header + "\"\n", body, object, error)) return false;
+  }
+  btf_ = std::make_unique<BtfTypes>(object, anon_prefix);
+  btf_->available();  // parse now, then the files can go
+  unlink(object.c_str());
+  rmdir(object.substr(0, object.rfind('/')).c_str());
+  return true;
+}
+
+// Compiles `prelude` + `body` (and a use of every record and enum, so that
+// all of them are in the debug info) into a BPF object holding their BTF.
+bool ScriptTypes::compile(const std::string &prelude, const std::string &body, std::string &object,
+                          std::string &error) {
   char dir[] = "/tmp/bt2bin-types-XXXXXX";
   if (!mkdtemp(dir)) {
     error = "cannot create a temporary directory";
     return false;
   }
   std::string src = std::string(dir) + "/types.c";
-  object_path_ = std::string(dir) + "/types.o";
+  object = std::string(dir) + "/types.o";
   {
     std::ofstream f(src);
-    f << kPrelude << body;
+    f << prelude << body;
     int i = 0;
     for (const auto &r : records_) f << r << " *__bt2bin_use" << i++ << ";\n";
     // Keep every enum in the debug info, used or not.
     for (const auto &e : enums_) f << "enum " << e << " __bt2bin_use" << i++ << ";\n";
   }
-  auto r = run_command({"clang-14", "-g", "-O0", "-target", "bpf", "-c", src, "-o", object_path_});
+  auto r = run_command({"clang-14", "-g", "-O0", "-target", "bpf", "-c", src, "-o", object});
   unlink(src.c_str());
   if (r.exit_code != 0) {
     size_t start = r.output.find("error: ");
@@ -85,10 +109,6 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error)
     rmdir(dir);
     return false;
   }
-  btf_ = std::make_unique<BtfTypes>(object_path_, anon_prefix);
-  btf_->available();  // parse now, then the files can go
-  unlink(object_path_.c_str());
-  rmdir(dir);
   return true;
 }
 

@@ -8,6 +8,7 @@
 // kernel's BTF, so the backend reads them without CO-RE relocations.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,11 +22,16 @@
 
 namespace bt2bin {
 
+// Finds (or makes) the build host's vmlinux.h: true with its path.
+using KernelHeaderSource = std::function<bool(std::string &path, std::string &error)>;
+
 class ScriptTypes {
  public:
   // Compiles the definitions (only when there are any); on a clang error
   // returns false with `error` holding its first message.
-  bool load(const std::vector<CDefinition> &defs, std::string &error);
+  // Definitions that use kernel types are compiled again over the kernel's
+  // vmlinux.h, which `kernel_header` provides (when set).
+  bool load(const std::vector<CDefinition> &defs, std::string &error, const KernelHeaderSource &kernel_header = {});
   BtfTypes *btf() { return btf_.get(); }
   // Named structs/unions of the script, and the anonymous ones inside them
   // ("struct __anon_script_12": not to be looked up in the kernel's BTF).
@@ -47,6 +53,8 @@ class ScriptTypes {
   const std::set<std::string> &records() const { return records_; }
 
  private:
+  bool compile(const std::string &prelude, const std::string &body, std::string &object, std::string &error);
+
   std::unique_ptr<BtfTypes> btf_;
   std::set<std::string> records_;           // "struct foo", "union bar"
   std::set<std::string> enums_;             // "color" for `enum color { ... }`

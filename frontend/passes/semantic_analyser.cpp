@@ -2962,7 +2962,7 @@ bool Analyser::check_script_types_unlike_kernel() {
 
 std::unique_ptr<CheckedProgram> Analyser::run() {
   std::string types_error;
-  if (!script_types_.load(program_.c_definitions, types_error)) {
+  if (!script_types_.load(program_.c_definitions, types_error, opts_.kernel_header)) {
     diags_.error(program_.c_definitions.empty() ? Location{} : program_.c_definitions[0].loc,
                  "invalid C definition: " + types_error);
     return nullptr;

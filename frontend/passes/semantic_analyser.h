@@ -8,6 +8,7 @@
 
 #include "frontend/checked_program.h"
 #include "frontend/diagnostics.h"
+#include "frontend/script_types.h"
 
 namespace bt2bin {
 
@@ -16,6 +17,10 @@ class BtfTypes;
 struct SemanticOptions {
   std::string btf_file = "/sys/kernel/btf/vmlinux";
   bool unsafe = false;
+  // The build host's vmlinux.h, for the script's C definitions that use
+  // kernel types (`struct nameidata { struct path path; }`); asked for
+  // only then. Unset: such definitions are refused.
+  KernelHeaderSource kernel_header;
 };
 
 // Returns nullptr when errors were reported.

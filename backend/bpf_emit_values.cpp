@@ -45,7 +45,7 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line("const char *_name = bpf_map_lookup_elem(&probe_names, &_index);");
         body_.line("");
         body_.line("if (_name)");
-        body_.line("\tbpf_probe_read_kernel(&" + dest + ", " + std::to_string(std::min<uint32_t>(64, dt.size)) +
+        body_.line("\tbpf_probe_read_kernel(&" + dest + ", " + std::to_string(std::min<uint32_t>(rt::kRuntimeProbeNameSize, dt.size)) +
                    ", _name);");
         body_.close();
         return;

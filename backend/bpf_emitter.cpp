@@ -176,7 +176,7 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
     c.line("__uint(type, BPF_MAP_TYPE_ARRAY);");
     c.line("__uint(max_entries, 4096);");
     c.line("__type(key, __u32);");
-    c.line("__type(value, char[64]);");
+    c.line("__type(value, char[" + std::to_string(rt::kRuntimeProbeNameSize) + "]);");
     c.close(" probe_names SEC(\".maps\");");
     c.line();
   }

@@ -21,6 +21,7 @@
 #include "backend/bpf_emitter.h"
 #include "backend/c_types.h"
 #include "backend/c_writer.h"
+#include "runtime-template/tool_runtime.h"
 
 namespace bt2bin::detail {
 

@@ -584,7 +584,7 @@ bool Tool::attach_all() {
   if (names) {
     int fd = bpf_map__fd(names);
     namer.record = [fd](uint64_t cookie, const std::string &name) {
-      char value[64] = {};
+      char value[kRuntimeProbeNameSize] = {};
       strncpy(value, name.c_str(), sizeof value - 1);
       uint32_t key = static_cast<uint32_t>(cookie);
       bpf_map_update_elem(fd, &key, value, BPF_ANY);

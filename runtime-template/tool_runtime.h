@@ -48,6 +48,11 @@ struct ProbeDesc {
   const char *pin;         // iter: pin the iterator there (bpffs; relative: under /sys/fs/bpf) and end
 };
 
+// Room for an attach point's name the runtime completes at start (wildcard
+// matches, positional parameters): the `probe` builtin of such probes and
+// the values of the probe_names map.
+constexpr uint32_t kRuntimeProbeNameSize = 128;
+
 // Runtime actions carried by the event channel; ids above the format-call
 // ids. Every record starts with a u64 action id.
 enum ActionId : uint64_t {

@@ -22,6 +22,7 @@
 #include "frontend/passes/compile_time.h"
 #include "frontend/script_types.h"
 #include "runtime-template/format_string.h"
+#include "runtime-template/tool_runtime.h"
 
 namespace bt2bin {
 
@@ -179,6 +180,7 @@ class Analyser {
   void check_map_key(Node &map);
   Type resolve_type_spec(const TypeSpec &spec);
   bool resolve_enum_constant(Node &n);
+  uint32_t probe_name_size() const;
   void check_enum_cast(const Node &n, const Type &to);
   void collect_enums(const Type &t, CheckedProgram &out);
   std::vector<std::pair<int64_t, std::string>> enum_values(const std::string &name);
@@ -1036,7 +1038,8 @@ void Analyser::check_expr(Node &n) {
         }
       }
       n.type = *t;
-      if (n.name == "probe" || n.name == "probetype") n.type = make_string(64);
+      if (n.name == "probe") n.type = make_string(probe_name_size());
+      if (n.name == "probetype") n.type = make_string(64);
       if (n.name == "args") n.type = args_type();
       // uprobe `func` is a user address, printed as the process's symbol.
       if (n.name == "func" && (provider_ == "uprobe" || provider_ == "uretprobe")) n.type = make_simple(TypeKind::Usym, 16);
@@ -1631,6 +1634,19 @@ Type Analyser::args_value() {
 
 // An enumerator name used as a value: the script's enums first, then the
 // kernel's. A named enum keeps its type, so print() and %s show the name.
+// `probe` holds the attach point's name: room for the longest one this
+// probe names when compiling, and for long paths when the tool completes
+// names at start (wildcards, positional parameters).
+uint32_t Analyser::probe_name_size() const {
+  size_t longest = 0;
+  bool named_at_start = false;
+  for (const auto &ap : probe_->attach_points) {
+    longest = std::max(longest, ap.name().size());
+    named_at_start |= ap.need_expansion || !ap.deferred.empty();
+  }
+  return static_cast<uint32_t>(std::max<size_t>(named_at_start ? rt::kRuntimeProbeNameSize : 64, longest + 1));
+}
+
 bool Analyser::resolve_enum_constant(Node &n) {
   std::optional<int64_t> value = script_types_.enum_constant(n.name);
   std::optional<Type> type = value ? script_types_.enum_constant_type(n.name) : std::nullopt;

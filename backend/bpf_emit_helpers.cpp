@@ -45,8 +45,6 @@ bool is_memory(const Type &t) {
   }
 }
 
-std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
-
 const FieldInfo *BpfEmitter::args_field(const std::string &name) const {
   for (const auto &f : args_->fields)
     if (f.name == name) return &f;
@@ -139,3 +137,9 @@ const std::string &BpfEmitter::source_name(const Location &loc) const {
 }
 
 }  // namespace bt2bin::detail
+
+namespace bt2bin {
+
+std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
+
+}  // namespace bt2bin

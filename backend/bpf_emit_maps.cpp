@@ -29,7 +29,7 @@ void BpfEmitter::emit_maps(CWriter &w) {
     w.line("/* " + m.name + ": " + (m.is_scalar() ? "" : m.key.to_string() + " -> ") + m.value.to_string() + " */");
     w.open("struct");
     w.line("__uint(type, " + type + ");");
-    w.line("__uint(max_entries, " + std::to_string(m.max_entries * (bucketed ? 1 : 1)) + ");");
+    w.line("__uint(max_entries, " + std::to_string(m.max_entries) + ");");
     w.line("__type(key, " + key + ");");
     w.line("__type(value, " + value + ");");
     w.close(" " + map_symbol(m.name) + " SEC(\".maps\");");

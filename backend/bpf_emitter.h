@@ -21,6 +21,10 @@ struct EmitOptions {
   std::string script_name;   // for #line and messages
 };
 
+// The C symbol of script map `name` in the BPF object and its skeleton:
+// `@x` -> `AT_x`, `@` -> `AT_`.
+std::string map_symbol(const std::string &name);
+
 // The fentry/fexit twin of a kprobe/kretprobe attach point.
 AttachPoint fentry_twin(const AttachPoint &ap);
 

@@ -27,8 +27,6 @@ namespace bt2bin::detail {
 
 // Whether values of type `t` live in memory (written with emit_into()).
 bool is_memory(const Type &t);
-// The C symbol of script map `name`: `@x` -> `AT_x`.
-std::string map_symbol(const std::string &name);
 // Whether `n` is a field read from kernel (or user) memory through a pointer.
 bool is_kernel_field(const Node &n);
 // Whether `t` is a struct value or an array whose elements hold struct values.

@@ -136,8 +136,6 @@ class ValueDescWriter {
   int next_id_ = 0;
 };
 
-std::string map_symbol(const std::string &name) { return name == "@" ? "AT_" : "AT_" + name.substr(1); }
-
 const char *format_kind(FormatKind k) {
   switch (k) {
     case FormatKind::Printf: return "0";

@@ -168,6 +168,18 @@ class Analyser {
   Type args_value();
   void check_expr(Node &n);
   void check_call(Node &n);
+  // ---- argument checks shared by the call checkers ----
+  bool want_args(const Node &n, size_t lo, size_t hi);
+  MapInfo *want_map(Node &n, size_t i);
+  MapInfo *want_map_and_key(Node &n);
+  void want_task(Node &n, size_t i);
+  void want_integer(Node &n, size_t i);
+  void want_string(Node &n, size_t i);
+  // ---- call families; each returns false when the call is not one of its own ----
+  bool check_output_call(Node &n);
+  bool check_builtin_call(Node &n);
+  bool check_stdlib_call(Node &n);
+  bool check_kernel_object_call(Node &n);
   void check_binary(Node &n);
   Type int_binary_type(Node &n, const Type &a, const Type &b);
   Type compound_type(const Node &assign, Type x, const Type &v);
@@ -1800,32 +1812,62 @@ int Analyser::register_format(const Node &n, FormatKind kind, const std::string 
   return static_cast<int>(formats_.size()) - 1;
 }
 
+bool Analyser::want_args(const Node &n, size_t lo, size_t hi) {
+  auto nargs = n.args.size();
+  if (nargs >= lo && nargs <= hi) return true;
+  error(n.loc, arg_count_error(n.name, lo, hi, nargs));
+  return false;
+}
+
+MapInfo *Analyser::want_map(Node &n, size_t i) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
+  if (i >= nargs || n.args[i]->kind != NodeKind::Map) {
+    error(i < nargs ? n.args[i]->loc : n.loc, f + "() needs a map as argument " + std::to_string(i + 1));
+    return nullptr;
+  }
+  MapInfo &m = map_info(n.args[i]->name, n.args[i]->loc);
+  if (final_walk_ && m.value.is_none()) error(n.args[i]->loc, "undefined map " + n.args[i]->name);
+  n.args[i]->type = m.value;
+  return &m;
+}
+
+// has_key(@m, k) / find(@m, k, ...): the map, and k fixes or checks its key type.
+MapInfo *Analyser::want_map_and_key(Node &n) {
+  MapInfo *m = want_map(n, 0);
+  check_expr(*n.args[1]);
+  if (m) set_map_key(*m, value_type(n.args[1]->type), n.args[1]->loc);
+  return m;
+}
+
+void Analyser::want_task(Node &n, size_t i) {
+  const std::string &f = n.name;
+  check_expr(*n.args[i]);
+  const Type &t = n.args[i]->type;
+  if (t.kind != TypeKind::Pointer || !t.elem || t.elem->name != "struct task_struct")
+    error(n.args[i]->loc, f + "() needs a 'struct task_struct *' such as curtask, not '" + t.to_string() + "'");
+}
+
+void Analyser::want_integer(Node &n, size_t i) {
+  const std::string &f = n.name;
+  check_expr(*n.args[i]);
+  if (!n.args[i]->type.is_integer()) error(n.args[i]->loc, f + "() needs an integer, not '" + n.args[i]->type.to_string() + "'");
+}
+
+void Analyser::want_string(Node &n, size_t i) {
+  const std::string &f = n.name;
+  check_expr(*n.args[i]);
+  if (n.args[i]->type.kind != TypeKind::String)
+    error(n.args[i]->loc, f + "() needs a string, not '" + n.args[i]->type.to_string() + "'");
+}
+
+// The order of the checks decides what a name means: a builtin called with
+// parentheses or a printf-family call first, then the builtins with
+// arguments, then the script's fns and imported C functions, then the
+// stdlib and kernel-object functions.
 void Analyser::check_call(Node &n) {
   const std::string &f = n.name;
   auto nargs = n.args.size();
-  auto want_args = [&](size_t lo, size_t hi) {
-    if (nargs >= lo && nargs <= hi) return true;
-    error(n.loc, arg_count_error(f, lo, hi, nargs));
-    return false;
-  };
-  auto want_map = [&](size_t i) -> MapInfo * {
-    if (i >= nargs || n.args[i]->kind != NodeKind::Map) {
-      error(i < nargs ? n.args[i]->loc : n.loc, f + "() needs a map as argument " + std::to_string(i + 1));
-      return nullptr;
-    }
-    MapInfo &m = map_info(n.args[i]->name, n.args[i]->loc);
-    if (final_walk_ && m.value.is_none()) error(n.args[i]->loc, "undefined map " + n.args[i]->name);
-    n.args[i]->type = m.value;
-    return &m;
-  };
-  // has_key(@m, k) / find(@m, k, ...): the map, and k fixes or checks its key type.
-  auto want_map_and_key = [&]() -> MapInfo * {
-    MapInfo *m = want_map(0);
-    check_expr(*n.args[1]);
-    if (m) set_map_key(*m, value_type(n.args[1]->type), n.args[1]->loc);
-    return m;
-  };
-
   if (kAggregations.count(f)) {
     error(n.loc, f + "() must be assigned to a map, e.g. @x = " + f + "(...)");
     n.type = make_void();
@@ -1847,27 +1889,46 @@ void Analyser::check_call(Node &n) {
     return check_format_call(n, f == "system" ? FormatKind::System : FormatKind::Cat, 0);
   }
   n.type = make_void();
+  if (check_output_call(n) || check_builtin_call(n)) return;
+  // --- tseries() outside a map assignment ---
+  if (f == "tseries") {
+    error(n.loc, "tseries() must be assigned to a map, e.g. @x = tseries(value, 1s, 10)");
+    n.type = make_int(8, true);  // no second error about the missing value
+    return;
+  }
+  // --- calls of script functions (fn) ---
+  if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
+  if (auto it = c_function_ids_.find(f); it != c_function_ids_.end()) return check_c_call(n, it->second);
+  // --- builtins with arguments, string and compile-time helpers, kernel objects ---
+  if (check_stdlib_call(n) || check_kernel_object_call(n)) return;
+  error(n.loc, "unknown function '" + f + "'");
+}
+
+// Returns false when `n` is none of these calls.
+bool Analyser::check_output_call(Node &n) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
   if (f == "exit") {
-    if (!want_args(0, 1)) return;
+    if (!want_args(n, 0, 1)) return true;
     if (nargs == 1) {
       check_expr(*n.args[0]);
       if (!n.args[0]->type.is_integer()) error(n.loc, only_supports("exit", "int", *n.args[0]));
     }
     if (loop_depth_ > 0) error(n.loc, "exit() can not be used inside a loop");
-    return;
+    return true;
   }
   if (f == "print") {
-    if (!want_args(1, 3)) return;
+    if (!want_args(n, 1, 3)) return true;
     Node &a = *n.args[0];
     if (a.kind == NodeKind::Map && a.args.empty()) {
-      want_map(0);
+      want_map(n, 0);
       for (size_t i = 1; i < nargs; i++) {
         check_expr(*n.args[i]);
         if (n.args[i]->kind != NodeKind::Integer)
           error(n.args[i]->loc, "print() top and div arguments must be integer literals");
       }
       n.ival = 1;  // prints a whole map
-      return;
+      return true;
     }
     if (nargs > 1) error(n.args[1]->loc, "print() of a value takes no top/div arguments");
     check_expr(a);
@@ -1878,22 +1939,22 @@ void Analyser::check_call(Node &n) {
       n.id = site.id;
       print_values_.push_back(site);
     }
-    return;
+    return true;
   }
   if (f == "clear" || f == "zero") {
-    if (want_args(1, 1)) want_map(0);
-    return;
+    if (want_args(n, 1, 1)) want_map(n, 0);
+    return true;
   }
   if (f == "delete") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     Node &a = *n.args[0];
     if (a.kind != NodeKind::Map) {
       error(a.loc, "delete() needs a map");
-      return;
+      return true;
     }
     if (final_walk_ && map_info(a.name, a.loc).value.is_none()) {
       error(a.loc, "undefined map " + a.name);
-      return;
+      return true;
     }
     if (nargs == 2) {
       check_expr(*n.args[1]);
@@ -1905,28 +1966,28 @@ void Analyser::check_call(Node &n) {
       a.type = map_info(a.name, a.loc).value;
     }
     n.type = make_bool();
-    return;
+    return true;
   }
   if (f == "has_key") {
-    if (!want_args(2, 2)) return;
-    want_map_and_key();
+    if (!want_args(n, 2, 2)) return true;
+    want_map_and_key(n);
     n.type = make_bool();
-    return;
+    return true;
   }
   if (f == "len") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     if (n.args[0]->kind == NodeKind::Map) {
-      want_map(0);
+      want_map(n, 0);
     } else {
       check_expr(*n.args[0]);
       if (n.args[0]->type.kind != TypeKind::Kstack && n.args[0]->type.kind != TypeKind::Ustack)
         error(n.args[0]->loc, "len() needs a map or a stack");
     }
     n.type = make_int(8, true);
-    return;
+    return true;
   }
   if (f == "time") {
-    if (!want_args(0, 1)) return;
+    if (!want_args(n, 0, 1)) return true;
     if (nargs == 1 && n.args[0]->kind != NodeKind::String)
       error(n.args[0]->loc, "time() format must be a string literal");
     if (final_walk_) {
@@ -1937,10 +1998,17 @@ void Analyser::check_call(Node &n) {
       n.id = static_cast<int>(time_formats_.size());
       time_formats_.push_back(call.format);
     }
-    return;
+    return true;
   }
+  return false;
+}
+
+// Returns false when `n` is none of these calls.
+bool Analyser::check_builtin_call(Node &n) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
   if (f == "str") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     for (auto &a : n.args) check_expr(*a);
     const Type &t = n.args[0]->type;
     if (n.args[0]->kind == NodeKind::Positional && n.args[0]->name != "#") {
@@ -1948,7 +2016,7 @@ void Analyser::check_call(Node &n) {
       n.type = make_string(static_cast<uint32_t>(std::min<uint64_t>(config_.max_strlen, 256)));
       n.args[0]->type = n.type;
       string_positionals_.insert(static_cast<int>(n.args[0]->ival));
-      return;
+      return true;
     }
     if (t.kind != TypeKind::Pointer && !t.is_integer() && t.kind != TypeKind::String && t.kind != TypeKind::Array)
       error(n.loc, "str() expects a string, integer or a pointer type as first argument (" + t.to_string() +
@@ -1961,28 +2029,28 @@ void Analyser::check_call(Node &n) {
     if (t.kind == TypeKind::String) size = std::min<uint64_t>(size, t.size);
     n.type = make_string(static_cast<uint32_t>(size));
     n.type.user_space = t.user_space;
-    return;
+    return true;
   }
   if (f == "buf") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     for (auto &a : n.args) check_expr(*a);
     uint64_t size = config_.max_strlen;
     const Type &t = n.args[0]->type;
     if (t.kind == TypeKind::Array || t.kind == TypeKind::String) size = t.size;
     if (nargs == 2 && n.args[1]->kind == NodeKind::Integer) size = std::min<uint64_t>(size, n.args[1]->ival);
     n.type = make_simple(TypeKind::Buffer, static_cast<uint32_t>(4 + size));
-    return;
+    return true;
   }
   if (f == "ksym" || f == "usym") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer() && n.args[0]->type.kind != TypeKind::Pointer)
       error(n.loc, f + "() expects an integer or pointer argument");
     n.type = f == "ksym" ? make_simple(TypeKind::Ksym, 8) : make_simple(TypeKind::Usym, 16);
-    return;
+    return true;
   }
   if (f == "kstack" || f == "ustack") {
-    if (!want_args(0, 2)) return;
+    if (!want_args(n, 0, 2)) return true;
     n.kind = NodeKind::Builtin;
     n.type = f == "kstack" ? make_simple(TypeKind::Kstack, 8) : make_simple(TypeKind::Ustack, 16);
     n.type.count = 127;
@@ -1995,90 +2063,90 @@ void Analyser::check_call(Node &n) {
     n.args.clear();
     if (f == "kstack") uses_kstack_ = true;
     else uses_ustack_ = true;
-    return;
+    return true;
   }
   if (f == "strncmp") {
-    if (!want_args(3, 3)) return;
+    if (!want_args(n, 3, 3)) return true;
     for (auto &a : n.args) check_expr(*a);
     if (n.args[0]->type.kind != TypeKind::String || n.args[1]->type.kind != TypeKind::String)
       error(n.loc, "strncmp() compares two strings");
     if (n.args[2]->kind != NodeKind::Integer) error(n.args[2]->loc, "strncmp() length must be an integer literal");
     n.type = make_int(8, true);
-    return;
+    return true;
   }
   if (f == "strcontains") {
-    if (!want_args(2, 2)) return;
+    if (!want_args(n, 2, 2)) return true;
     for (auto &a : n.args) check_expr(*a);
     if (n.args[0]->type.kind != TypeKind::String || n.args[1]->type.kind != TypeKind::String)
       error(n.loc, "strcontains() needs two strings");
     n.type = make_bool();
-    return;
+    return true;
   }
   if (f == "strlen") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (n.args[0]->type.kind != TypeKind::String) error(n.args[0]->loc, "strlen() needs a string");
     n.type = make_int(8, false);
-    return;
+    return true;
   }
   if (f == "bswap") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer()) error(n.loc, only_supports("bswap", "integer", *n.args[0]));
     n.type = n.args[0]->type;
     n.type.kind = TypeKind::Int;
-    return;
+    return true;
   }
   if (f == "kptr" || f == "uptr") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer() && n.args[0]->type.kind != TypeKind::Pointer)
       error(n.loc, only_supports(f, "integer or pointer", *n.args[0]));
     n.type = n.args[0]->type;
     n.type.user_space = f == "uptr";
-    return;
+    return true;
   }
   if (f == "signal") {
     if (!opts_.unsafe) error(n.loc, "signal() is an unsafe function: compile with --unsafe to allow it");
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     Node &a = *n.args[0];
     if (a.kind == NodeKind::String) {
       auto number = signal_number(a.str);
       if (!number) {
         error(a.loc, "unknown signal '" + a.str + "'");
-        return;
+        return true;
       }
       a.kind = NodeKind::Integer;
       a.ival = static_cast<uint64_t>(*number);
       a.type = make_int(4, true);
-      return;
+      return true;
     }
     check_expr(a);
     if (!a.type.is_integer()) error(a.loc, "signal() needs a signal number or name");
-    return;
+    return true;
   }
   if (f == "kaddr") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     if (n.args[0]->kind != NodeKind::String) {
       error(n.args[0]->loc, "kaddr() needs a symbol name as a string literal");
-      return;
+      return true;
     }
     // Resolved on the target host when the tool starts, not here.
     auto it = std::find(kaddr_symbols_.begin(), kaddr_symbols_.end(), n.args[0]->str);
     n.id = static_cast<int>(it - kaddr_symbols_.begin());
     if (it == kaddr_symbols_.end()) kaddr_symbols_.push_back(n.args[0]->str);
     n.type = make_int(8, false);
-    return;
+    return true;
   }
   if (f == "uaddr") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     if (n.args[0]->kind != NodeKind::String) {
       error(n.args[0]->loc, "uaddr() needs a symbol name as a string literal");
-      return;
+      return true;
     }
     if (provider_ != "uprobe" && provider_ != "uretprobe" && provider_ != "usdt") {
       error(n.loc, "uaddr() can only be used in uprobe, uretprobe and usdt probes");
-      return;
+      return true;
     }
     // Resolved in the probe's binary on the target host when the tool starts.
     const AttachPoint &ap = probe_->attach_points[0];
@@ -2087,13 +2155,13 @@ void Analyser::check_call(Node &n) {
     n.id = static_cast<int>(it - uaddr_symbols_.begin());
     if (it == uaddr_symbols_.end()) uaddr_symbols_.push_back(sym);
     n.type = make_pointer(make_int(8, false), true);
-    return;
+    return true;
   }
   if (f == "getopt") {
-    if (!want_args(1, 3)) return;
+    if (!want_args(n, 1, 3)) return true;
     if (n.args[0]->kind != NodeKind::String || n.args[0]->str.empty()) {
       error(n.args[0]->loc, "getopt() needs the option name as a string literal");
-      return;
+      return true;
     }
     ProgramOption opt;
     opt.name = n.args[0]->str;
@@ -2127,25 +2195,25 @@ void Analyser::check_call(Node &n) {
     n.type = opt.kind == ProgramOption::Bool  ? make_bool()
              : opt.kind == ProgramOption::Int ? make_int(8, true)
                                               : make_string(256);
-    return;
+    return true;
   }
   if (f == "reg") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     static const std::set<std::string> regs = {"ip", "pc", "sp", "ax", "bx", "cx", "dx", "si", "di", "bp",
                                                "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
                                                "flags", "orig_ax", "cs", "ss"};
     if (n.args[0]->kind != NodeKind::String || !regs.count(n.args[0]->str)) {
       error(n.args[0]->loc, "reg() needs an x86_64 register name such as \"ip\", \"sp\" or \"di\"");
-      return;
+      return true;
     }
     if (provider_ != "kprobe" && provider_ != "kretprobe" && provider_ != "uprobe" && provider_ != "uretprobe" &&
         provider_ != "usdt")
       error(n.loc, "reg() can only be used in kprobe and uprobe probes");
     n.type = make_int(8, false);
-    return;
+    return true;
   }
   if (f == "strftime") {
-    if (!want_args(2, 2)) return;
+    if (!want_args(n, 2, 2)) return true;
     check_expr(*n.args[1]);
     if (n.args[0]->kind != NodeKind::String) {
       check_expr(*n.args[0]);
@@ -2155,17 +2223,17 @@ void Analyser::check_call(Node &n) {
     }
     n.type = make_simple(TypeKind::Timestamp, 8);
     n.type.name = n.args[0]->kind == NodeKind::String ? n.args[0]->str : "";
-    return;
+    return true;
   }
   if (f == "strerror") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "strerror() needs an error number");
     n.type = make_simple(TypeKind::StrError, 8);
-    return;
+    return true;
   }
   if (f == "ntop") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     for (auto &a : n.args) check_expr(*a);
     const Type &addr = n.args.back()->type;
     bool ok = (addr.is_integer() && addr.size <= 4 && nargs == 1) || addr.is_integer() ||
@@ -2173,19 +2241,19 @@ void Analyser::check_call(Node &n) {
     if (!ok) error(n.args.back()->loc, "ntop() needs an IPv4 address (integer or 4 bytes) or an IPv6 address (16 bytes)");
     if (nargs == 2 && !n.args[0]->type.is_integer()) error(n.args[0]->loc, "ntop() address family must be an integer");
     n.type = make_simple(TypeKind::Inet, 20);
-    return;
+    return true;
   }
   if (f == "macaddr") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (t.kind != TypeKind::Pointer && !((t.kind == TypeKind::Array || t.kind == TypeKind::String) && t.size >= 6))
       error(n.args[0]->loc, "macaddr() needs a pointer to or an array of 6 bytes");
     n.type = make_simple(TypeKind::MacAddr, 6);
-    return;
+    return true;
   }
   if (f == "join") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (t.kind != TypeKind::Pointer && !t.is_integer())
@@ -2199,68 +2267,50 @@ void Analyser::check_call(Node &n) {
       n.id = static_cast<int>(join_separators_.size());
       join_separators_.push_back(sep);
     }
-    return;
+    return true;
   }
   // --- watchpoints ---
   if (f == "unwatch") {
     // Asynchronous: the tool removes every watchpoint on this address.
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (!t.is_integer() && t.kind != TypeKind::Pointer && !t.is_none())
       error(n.args[0]->loc, "unwatch() needs an address (an integer), not '" + t.to_string() + "'");
     n.type = make_void();
-    return;
+    return true;
   }
-  // --- tseries() outside a map assignment ---
-  if (f == "tseries") {
-    error(n.loc, "tseries() must be assigned to a map, e.g. @x = tseries(value, 1s, 10)");
-    n.type = make_int(8, true);  // no second error about the missing value
-    return;
-  }
-  // --- calls of script functions (fn) ---
-  if (auto it = function_ids_.find(f); it != function_ids_.end()) return check_fn_call(n, it->second);
-  if (auto it = c_function_ids_.find(f); it != c_function_ids_.end()) return check_c_call(n, it->second);
-  // --- builtins with arguments, string and compile-time helpers ---
-  auto want_task = [&](size_t i) {
-    check_expr(*n.args[i]);
-    const Type &t = n.args[i]->type;
-    if (t.kind != TypeKind::Pointer || !t.elem || t.elem->name != "struct task_struct")
-      error(n.args[i]->loc, f + "() needs a 'struct task_struct *' such as curtask, not '" + t.to_string() + "'");
-  };
-  auto want_integer = [&](size_t i) {
-    check_expr(*n.args[i]);
-    if (!n.args[i]->type.is_integer()) error(n.args[i]->loc, f + "() needs an integer, not '" + n.args[i]->type.to_string() + "'");
-  };
-  auto want_string = [&](size_t i) {
-    check_expr(*n.args[i]);
-    if (n.args[i]->type.kind != TypeKind::String)
-      error(n.args[i]->loc, f + "() needs a string, not '" + n.args[i]->type.to_string() + "'");
-  };
+  return false;
+}
+
+// Returns false when `n` is none of these calls.
+bool Analyser::check_stdlib_call(Node &n) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
   if (f == "pid" || f == "tid") {
     // pid(curr_ns) / pid(init): the namespace the id is seen from.
-    if (!want_args(0, 1)) return;
+    if (!want_args(n, 0, 1)) return true;
     n.type = make_int(4, false);
     Node &mode = *n.args[0];
     bool known = mode.kind == NodeKind::Builtin && (mode.name == "curr_ns" || mode.name == "init");
     if (!known) error(mode.loc, f + "() takes curr_ns or init");
     n.ival = known && mode.name == "init";  // the argument stays, but is not evaluated
-    return;
+    return true;
   }
   if (f == "nsecs") {
-    if (!want_args(0, 1)) return;
+    if (!want_args(n, 0, 1)) return true;
     n.type = make_int(8, false);
     static const std::vector<std::string> clocks = {"boot", "monotonic", "tai", "sw_tai"};
     Node &mode = *n.args[0];
     auto it = mode.kind == NodeKind::Builtin ? std::find(clocks.begin(), clocks.end(), mode.name) : clocks.end();
     if (it == clocks.end()) error(mode.loc, "nsecs() takes boot, monotonic, tai or sw_tai");
     n.ival = it == clocks.end() ? 0 : static_cast<uint64_t>(it - clocks.begin());
-    return;
+    return true;
   }
   if (f == "comm") {
     // comm(pid): the name of another process, read through bpf_task_from_pid().
-    if (!want_args(1, 1)) return;
-    want_integer(0);
+    if (!want_args(n, 1, 1)) return true;
+    want_integer(n, 0);
     n.type = make_string(16);
     // The verifier refuses the kfunc in raw_tp (BEGIN/END/self) and kprobe
     // (uprobe, usdt) programs, in bpftrace's too.
@@ -2274,30 +2324,30 @@ void Analyser::check_call(Node &n) {
                            "'bpf_task_from_pid kfunc', which is used for getting the process comm, is not "
                            "supported on your system.", {});
     register_format(n, FormatKind::Warnf, "No such process (pid=%d)", {make_int(8, true)});
-    return;
+    return true;
   }
   if (f == "pcomm" || f == "leader_comm") {
-    if (!want_args(1, 1)) return;
-    want_task(0);
+    if (!want_args(n, 1, 1)) return true;
+    want_task(n, 0);
     n.type = make_string(16);
-    return;
+    return true;
   }
   if (f == "ppid" || f == "leader_tid") {
-    if (!want_args(1, 1)) return;
-    want_task(0);
+    if (!want_args(n, 1, 1)) return true;
+    want_task(n, 0);
     n.type = make_int(4, false);
-    return;
+    return true;
   }
   if (f == "signal_thread") {
     if (!opts_.unsafe) error(n.loc, "signal_thread() is an unsafe function: compile with --unsafe to allow it");
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     static const std::set<std::string> providers = {"kprobe", "kretprobe", "uprobe", "uretprobe", "usdt", "tracepoint",
                                                     "profile", "fentry", "fexit", "rawtracepoint"};
     if (!providers.count(provider_)) error(n.loc, "signal_thread() can not be used with '" + provider_ + "' probes");
     Node &a = *n.args[0];
     if (a.kind == NodeKind::Integer && (a.ival < 1 || a.ival > 64)) {
       error(a.loc, "signal_thread() accepts a string literal or an integer between 1 and 64 (inclusive)");
-      return;
+      return true;
     }
     if (a.kind == NodeKind::String) {
       auto number = signal_number(a.str);
@@ -2308,18 +2358,18 @@ void Analyser::check_call(Node &n) {
     check_expr(a);
     if (!a.type.is_integer() || (a.kind != NodeKind::Integer && a.type.is_signed))
       error(a.loc, "signal_thread() accepts a string literal or an unsigned integer");
-    return;
+    return true;
   }
   if (f == "strstr") {
-    if (!want_args(2, 2)) return;
-    want_string(0);
-    want_string(1);
+    if (!want_args(n, 2, 2)) return true;
+    want_string(n, 0);
+    want_string(n, 1);
     n.type = make_int(8, true);
-    return;
+    return true;
   }
   if (f == "strcap") {
     // The capacity of a string or char array is known here; a pointer's is its strlen.
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (t.kind == TypeKind::String || t.kind == TypeKind::Array) {
@@ -2328,15 +2378,15 @@ void Analyser::check_call(Node &n) {
       n.ival = cap;
       n.args.clear();
       n.type = make_int(8, false);
-      return;
+      return true;
     }
     if (t.kind != TypeKind::Pointer)
       error(n.args[0]->loc, "strcap() needs a string, a char array or a char pointer, not '" + t.to_string() + "'");
     n.type = make_int(8, false);
-    return;
+    return true;
   }
   if (f == "memcmp") {
-    if (!want_args(3, 3)) return;
+    if (!want_args(n, 3, 3)) return true;
     for (auto &a : n.args) check_expr(*a);
     for (size_t i = 0; i < 2; i++) {
       const Type &t = n.args[i]->type;
@@ -2346,27 +2396,27 @@ void Analyser::check_call(Node &n) {
     }
     if (!n.args[2]->type.is_integer()) error(n.args[2]->loc, "memcmp() count must be an integer");
     n.type = make_int(4, true);
-    return;
+    return true;
   }
   if (f == "syscall_name" || f == "signal_name") {
-    if (!want_args(1, 1)) return;
-    want_integer(0);
+    if (!want_args(n, 1, 1)) return true;
+    want_integer(n, 0);
     n.type = make_string(64);
-    return;
+    return true;
   }
   if (f == "is_err") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (!t.is_integer() && t.kind != TypeKind::Pointer)
       error(n.args[0]->loc, "is_err() needs a pointer or an integer, not '" + t.to_string() + "'");
     n.type = make_bool();
-    return;
+    return true;
   }
   if (f == "is_array" || f == "is_integer" || f == "is_ptr" || f == "is_str" || f == "is_unsigned_integer" ||
       f == "is_literal") {
     // Answered here from the argument's type; the argument is not evaluated.
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     Node &a = *n.args[0];
     check_expr(a);
     const Type &t = a.type;
@@ -2380,60 +2430,60 @@ void Analyser::check_call(Node &n) {
     n.ival = v;
     n.args.clear();
     n.type = make_bool();
-    return;
+    return true;
   }
   if (f == "find") {
     // find(@m, key, $v): true when key is in @m, and then $v holds its value.
-    if (!want_args(3, 3)) return;
-    MapInfo *m = want_map_and_key();
+    if (!want_args(n, 3, 3)) return true;
+    MapInfo *m = want_map_and_key(n);
     Node &var = *n.args[2];
     n.type = make_bool();
     if (var.kind != NodeKind::Variable) {
       error(var.loc, "find() stores the value in a scratch variable such as $v");
-      return;
+      return true;
     }
-    if (!m || m->value.is_none()) return;
+    if (!m || m->value.is_none()) return true;
     if (m->value.is_aggregation()) {
       error(n.args[0]->loc, "find() needs a map of plain values, " + m->name + " holds " + m->value.to_string() + " values");
-      return;
+      return true;
     }
     ScratchVar *v = find_var(var.name);
     if (!v) v = &define_var(var.name, m->value, var.loc);
     else v->type = unify(v->type, storage_type(m->value), var.loc, "variable " + var.name);
     var.type = v->type;
     var.id = v->slot;
-    return;
+    return true;
   }
   if (f == "assert") {
     // assert(cond, msg): when cond is false, errorf("assert failed: %s", msg) and exit(1).
-    if (!want_args(2, 2)) return;
+    if (!want_args(n, 2, 2)) return true;
     check_expr(*n.args[0]);
     if (!is_truthy(n.args[0]->type))
       error(n.args[0]->loc, "assert() condition must be an integer, a boolean or a pointer, not '" +
                                 n.args[0]->type.to_string() + "'");
-    want_string(1);
+    want_string(n, 1);
     if (loop_depth_ > 0) error(n.loc, "assert() can not be used inside a loop");
     n.id = register_format(n, FormatKind::Errorf, "assert failed: %s", {n.args[1]->type});
-    return;
+    return true;
   }
   if (f == "static_assert") {
-    if (!want_args(2, 2)) return;
+    if (!want_args(n, 2, 2)) return true;
     check_expr(*n.args[0]);
     if (n.args[1]->kind != NodeKind::String) {
       error(n.args[1]->loc, "static_assert() message must be a string literal");
-      return;
+      return true;
     }
     auto v = fold_constant(*n.args[0]);
     if (!v) error(n.args[0]->loc, "static_assert() needs a condition known at compile time");
     else if (!*v && reach() != Reach::Dead) error(n.loc, n.args[1]->str);
-    return;
+    return true;
   }
   if (f == "fail") {
     // A compile-time error where reached; under a condition on positional
     // parameters the produced tool reports it when the branch runs.
     if (nargs < 1 || n.args[0]->kind != NodeKind::String) {
       error(nargs ? n.args[0]->loc : n.loc, "fail() needs a format string literal as its first argument");
-      return;
+      return true;
     }
     std::vector<const Node *> args;
     bool literals = true;
@@ -2443,20 +2493,20 @@ void Analyser::check_call(Node &n) {
       literals = literals && is_literal_node(*n.args[i]);
       args.push_back(n.args[i].get());
     }
-    if (!literals) return;
+    if (!literals) return true;
     std::string why;
     auto message = format_literal_message(n.args[0]->str, args, why);
     if (!message) {
       error(n.args[0]->loc, why);
-      return;
+      return true;
     }
     n.ival = reach() == Reach::AtStart;
     if (reach() == Reach::Live) error(n.loc, *message);
-    if (reach() == Reach::AtStart) return check_format_call(n, FormatKind::Errorf, 0);
-    return;
+    if (reach() == Reach::AtStart) check_format_call(n, FormatKind::Errorf, 0);
+    return true;
   }
   if (f == "pton") {
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     Node &a = *n.args[0];
     unsigned char bytes[16] = {};
     bool v6 = a.kind == NodeKind::String && a.str.find(':') != std::string::npos;
@@ -2466,8 +2516,15 @@ void Analyser::check_call(Node &n) {
     n.type = make_simple(TypeKind::Array, v6 ? 16 : 4);
     n.type.count = v6 ? 16 : 4;
     n.type.elem = std::make_shared<Type>(make_int(1, false));
-    return;
+    return true;
   }
+  return false;
+}
+
+// Returns false when `n` is none of these calls.
+bool Analyser::check_kernel_object_call(Node &n) {
+  const std::string &f = n.name;
+  auto nargs = n.args.size();
   // --- kernel objects (percpu_kaddr, cgroupid, cgroup_path, path,
   // socket_cookie, skboutput, override, write_user, kfunc_exist/allowed) ---
   // Helpers the kernel gives only to some program types: the tool checks
@@ -2491,7 +2548,7 @@ void Analyser::check_call(Node &n) {
   };
   if (f == "percpu_kaddr") {
     n.type = make_int(8, false);
-    if (!want_args(1, 2) || !want_string_literal(0, "the variable name")) return;
+    if (!want_args(n, 1, 2) || !want_string_literal(0, "the variable name")) return true;
     if (nargs == 2) {
       check_expr(*n.args[1]);
       if (!n.args[1]->type.is_integer()) error(n.args[1]->loc, "percpu_kaddr() cpu must be an integer");
@@ -2501,17 +2558,17 @@ void Analyser::check_call(Node &n) {
     auto var = btf_.variable_type(n.args[0]->str);
     if (!var) {
       error(n.args[0]->loc, "Could not resolve variable \"" + n.args[0]->str + "\" from BTF");
-      return;
+      return true;
     }
     PercpuSymbol sym{n.args[0]->str, BtfTypes::c_declaration(*var, n.args[0]->str)};
     auto it = std::find(percpu_symbols_.begin(), percpu_symbols_.end(), sym);
     n.id = static_cast<int>(it - percpu_symbols_.begin());
     if (it == percpu_symbols_.end()) percpu_symbols_.push_back(sym);
-    return;
+    return true;
   }
   if (f == "cgroupid") {
     n.type = make_int(8, false);
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     // bpftrace resolves the path at compile time; a shipped tool resolves
     // it on the target when it starts (rodata).
     CgroupIdSite site;
@@ -2524,24 +2581,24 @@ void Analyser::check_call(Node &n) {
       max_positional_ = std::max(max_positional_, site.positional);
     } else {
       error(a.loc, "cgroupid() needs a cgroup path as a string literal or str($N)");
-      return;
+      return true;
     }
     auto it = std::find(cgroupid_sites_.begin(), cgroupid_sites_.end(), site);
     n.id = static_cast<int>(it - cgroupid_sites_.begin());
     if (it == cgroupid_sites_.end()) cgroupid_sites_.push_back(site);
-    return;
+    return true;
   }
   if (f == "cgroup_path") {
     n.type = make_simple(TypeKind::CgroupPath, 8);
     n.type.name = "*";  // the hierarchy filter: printed paths are resolved in userspace
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "cgroup_path() needs a cgroup id (an integer)");
     if (nargs == 2 && want_string_literal(1, "the hierarchy filter")) n.type.name = n.args[1]->str;
-    return;
+    return true;
   }
   if (f == "path") {
-    if (!want_args(1, 2)) return;
+    if (!want_args(n, 1, 2)) return true;
     check_expr(*n.args[0]);
     uint64_t size = config_.max_strlen;
     if (nargs == 2) {
@@ -2554,11 +2611,11 @@ void Analyser::check_call(Node &n) {
                                                       n.args[0]->kind == NodeKind::Field);
     if (!ok) error(n.args[0]->loc, "path() needs a 'struct path *' or a 'struct path' field, not '" + t.to_string() + "'");
     if (only_in({"fentry", "fexit", "iter"}, "'fentry', 'fexit' and 'iter'")) restricted();
-    return;
+    return true;
   }
   if (f == "socket_cookie") {
     n.type = make_int(8, false);
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     const Type &t = n.args[0]->type;
     if (!is_struct_pointer(t, "struct sock"))
@@ -2566,11 +2623,11 @@ void Analyser::check_call(Node &n) {
                                 "' provided)");
     // bpf_get_socket_cookie() takes a BTF socket pointer only in tracing programs.
     if (only_in({"fentry", "fexit", "iter"}, "'fentry', 'fexit' and 'iter'")) restricted();
-    return;
+    return true;
   }
   if (f == "skboutput") {
     n.type = make_int(4, false);
-    if (!want_args(4, 4)) return;
+    if (!want_args(n, 4, 4)) return true;
     bool file_ok = want_string_literal(0, "the pcap file name");
     for (size_t i = 1; i < 4; i++) check_expr(*n.args[i]);
     if (!is_struct_pointer(n.args[1]->type, "struct sk_buff"))
@@ -2582,20 +2639,20 @@ void Analyser::check_call(Node &n) {
       n.id = static_cast<int>(skboutput_sites_.size());
       skboutput_sites_.push_back({n.args[0]->str, n.args[3]->ival});
     }
-    return;
+    return true;
   }
   if (f == "override") {
     if (!opts_.unsafe) error(n.loc, "override() is an unsafe function: compile with --unsafe to allow it");
-    if (!want_args(1, 1)) return;
+    if (!want_args(n, 1, 1)) return true;
     check_expr(*n.args[0]);
     if (!n.args[0]->type.is_integer()) error(n.args[0]->loc, "override() needs an integer return value");
     if (only_in({"kprobe"}, "'kprobe'")) restricted();
-    return;
+    return true;
   }
   if (f == "write_user") {
     n.type = make_int(8, true);
     if (!opts_.unsafe) error(n.loc, "write_user() is an unsafe function: compile with --unsafe to allow it");
-    if (!want_args(3, 3)) return;
+    if (!want_args(n, 3, 3)) return true;
     for (auto &a : n.args) check_expr(*a);
     const Type &dst = n.args[0]->type, &src = n.args[1]->type, &len = n.args[2]->type;
     if (!dst.is_integer() && dst.kind != TypeKind::Pointer)
@@ -2610,11 +2667,11 @@ void Analyser::check_call(Node &n) {
       error(n.args[2]->loc, "write_user() length must be between 1 and the source size (" + std::to_string(src_size) +
                                 " bytes)");
     restricted();  // the kernel may forbid it (lockdown)
-    return;
+    return true;
   }
   if (f == "kfunc_exist" || f == "kfunc_allowed") {
     n.type = make_bool();
-    if (!want_args(1, 1) || !want_string_literal(0, "the kernel function name")) return;
+    if (!want_args(n, 1, 1) || !want_string_literal(0, "the kernel function name")) return true;
     // bpftrace folds these at compile time on the host it runs on; for a
     // shipped tool that host is the target, so the tool asks the running
     // kernel's BTF (and, for kfunc_allowed, its verifier, for this probe's
@@ -2623,9 +2680,9 @@ void Analyser::check_call(Node &n) {
     auto it = std::find(kfunc_queries_.begin(), kfunc_queries_.end(), q);
     n.id = static_cast<int>(it - kfunc_queries_.begin());
     if (it == kfunc_queries_.end()) kfunc_queries_.push_back(q);
-    return;
+    return true;
   }
-  error(n.loc, "unknown function '" + f + "'");
+  return false;
 }
 
 // ------------------------------------------------------ functions --

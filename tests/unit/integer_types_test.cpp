@@ -1,6 +1,7 @@
 // Unit tests of bpftrace v0.26 integer typing: literal types, promotion,
 // and how the semantic analyser types variables, maps, tuples and
-// operators with them (frontend/types.cpp, passes/semantic_analyser.cpp).
+// operators with them (frontend/types.cpp, passes/analyse_stored_types.cpp,
+// passes/analyse_operators.cpp).
 #include <doctest/doctest.h>
 
 #include <sstream>

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "frontend/parser.h"
+#include "frontend/passes/compile_time.h"
 #include "util/run_command.h"
 
 namespace bt2bin {
@@ -99,32 +100,9 @@ class IntegerExpression {
       pos_ += std::char_traits<char>::length(found->text);
       auto rhs = binary(level + 1);
       if (!rhs) return std::nullopt;
-      lhs = apply(found->text, *lhs, *rhs);
+      lhs = fold_integer_binary(found->text, *lhs, *rhs);
     }
     return lhs;
-  }
-
-  static std::optional<int64_t> apply(const std::string &op, int64_t a, int64_t b) {
-    uint64_t ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
-    if (op == "||") return (a || b) ? 1 : 0;
-    if (op == "&&") return (a && b) ? 1 : 0;
-    if (op == "|") return static_cast<int64_t>(ua | ub);
-    if (op == "^") return static_cast<int64_t>(ua ^ ub);
-    if (op == "&") return static_cast<int64_t>(ua & ub);
-    if (op == "==") return a == b;
-    if (op == "!=") return a != b;
-    if (op == "<") return a < b;
-    if (op == ">") return a > b;
-    if (op == "<=") return a <= b;
-    if (op == ">=") return a >= b;
-    if (op == "<<") return b < 0 || b > 63 ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(ua << b));
-    if (op == ">>") return b < 0 || b > 63 ? std::nullopt : std::optional<int64_t>(a >> b);
-    if (op == "+") return static_cast<int64_t>(ua + ub);
-    if (op == "-") return static_cast<int64_t>(ua - ub);
-    if (op == "*") return static_cast<int64_t>(ua * ub);
-    if (b == 0) return std::nullopt;
-    if (op == "/") return a / b;
-    return a % b;
   }
 
   std::optional<int64_t> unary() {

@@ -9,27 +9,6 @@ namespace bt2bin {
 
 namespace {
 
-std::optional<int64_t> fold_binary(const std::string &op, int64_t a, int64_t b) {
-  if (op == "+") return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  if (op == "-") return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  if (op == "*") return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  if (op == "/") return b == 0 ? std::nullopt : std::optional<int64_t>(a / b);
-  if (op == "%") return b == 0 ? std::nullopt : std::optional<int64_t>(a % b);
-  if (op == "<<") return static_cast<int64_t>(static_cast<uint64_t>(a) << (b & 63));
-  if (op == ">>") return static_cast<int64_t>(static_cast<uint64_t>(a) >> (b & 63));
-  if (op == "&") return a & b;
-  if (op == "|") return a | b;
-  if (op == "^") return a ^ b;
-  if (op == "==") return a == b;
-  if (op == "!=") return a != b;
-  if (op == "<") return a < b;
-  if (op == ">") return a > b;
-  if (op == "<=") return a <= b;
-  if (op == ">=") return a >= b;
-  if (op == "&&") return a && b;
-  if (op == "||") return a || b;
-  return std::nullopt;
-}
 
 // Walks literals and operators; `positionals` counts $N leaves, and any
 // other leaf makes the expression non-constant.
@@ -60,6 +39,28 @@ bool only_literals_and_positionals(const Node &n, int &positionals) {
 
 }  // namespace
 
+std::optional<int64_t> fold_integer_binary(const std::string &op, int64_t a, int64_t b) {
+  if (op == "+") return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  if (op == "-") return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  if (op == "*") return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  if (op == "/") return b == 0 ? std::nullopt : std::optional<int64_t>(a / b);
+  if (op == "%") return b == 0 ? std::nullopt : std::optional<int64_t>(a % b);
+  if (op == "<<") return static_cast<int64_t>(static_cast<uint64_t>(a) << (b & 63));
+  if (op == ">>") return static_cast<int64_t>(static_cast<uint64_t>(a) >> (b & 63));
+  if (op == "&") return a & b;
+  if (op == "|") return a | b;
+  if (op == "^") return a ^ b;
+  if (op == "==") return a == b;
+  if (op == "!=") return a != b;
+  if (op == "<") return a < b;
+  if (op == ">") return a > b;
+  if (op == "<=") return a <= b;
+  if (op == ">=") return a >= b;
+  if (op == "&&") return a && b;
+  if (op == "||") return a || b;
+  return std::nullopt;
+}
+
 std::optional<int64_t> fold_constant(const Node &n) {
   switch (n.kind) {
     case NodeKind::Integer:
@@ -81,7 +82,7 @@ std::optional<int64_t> fold_constant(const Node &n) {
       if (n.op == "||" && *a) return 1;
       auto b = fold_constant(*n.rhs);
       if (!b) return std::nullopt;
-      return fold_binary(n.op, *a, *b);
+      return fold_integer_binary(n.op, *a, *b);
     }
     case NodeKind::Ternary: {
       auto c = fold_constant(*n.cond);

@@ -14,6 +14,11 @@
 
 namespace bt2bin {
 
+// `a op b` for the binary integer operators (64-bit, wrapping; shifts are
+// logical and use the low 6 bits of b); nullopt for division by zero or an
+// unknown operator. Shared with the C macro evaluator (frontend/c_macros).
+std::optional<int64_t> fold_integer_binary(const std::string &op, int64_t a, int64_t b);
+
 // The value of a checked expression made only of literals and operators.
 std::optional<int64_t> fold_constant(const Node &n);
 

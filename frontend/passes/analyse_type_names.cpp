@@ -4,6 +4,8 @@
 // (see analyser_internal.h).
 #include "frontend/passes/analyser_internal.h"
 
+#include <regex>
+
 namespace bt2bin::detail {
 
 Type Analyser::resolve_type_spec(const TypeSpec &spec) {
@@ -25,8 +27,9 @@ Type Analyser::resolve_type_spec(const TypeSpec &spec) {
     return t;
   } else if (spec.base == "void") {
     t = make_int(1, false);
-  } else if (script_types_.defines_record(spec.base) && script_types_.btf()->resolve(spec.base)) {
-    t = *script_types_.btf()->resolve(spec.base);
+  } else if (script_types_.defines_record(script_type_name(spec.base)) &&
+             script_types_.btf()->resolve(script_type_name(spec.base))) {
+    t = *script_types_.btf()->resolve(script_type_name(spec.base));
   } else if (spec.base.rfind("enum ", 0) == 0 && script_types_.defines_enum(spec.base.substr(5)) &&
              script_types_.btf()->resolve(spec.base)) {
     t = *script_types_.btf()->resolve(spec.base);
@@ -119,22 +122,31 @@ void Analyser::check_cast(Node &n) {
 
 // The generated C includes vmlinux.h before the script's definitions: a
 // struct/union named like a kernel one would be defined twice.
-bool Analyser::check_script_types_unlike_kernel() {
-  bool ok = true;
-  for (const std::string &name : script_types_.records()) {
-    if (!btf_.resolve(name)) continue;
-    Location loc = program_.c_definitions[0].loc;
-    for (const CDefinition &d : program_.c_definitions) {
-      if (d.text.find(name + " ") != std::string::npos || d.text.find(name + "{") != std::string::npos) {
-        loc = d.loc;
-        break;
-      }
+// A script struct or union named like a kernel one (dcsnoop's nameidata,
+// kernel-internal but in the kernel's BTF) shadows it, as in bpftrace: its
+// tag gets a suffix in the script's C definitions, which the generated C
+// compiles next to vmlinux.h, and the script's type names map to it.
+void Analyser::shadow_kernel_records() {
+  static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
+  std::set<std::string> clashing;
+  for (const auto &d : program_.c_definitions)
+    for (auto it = std::sregex_iterator(d.text.begin(), d.text.end(), record_re); it != std::sregex_iterator(); ++it) {
+      std::string name = (*it)[1].str() + " " + (*it)[2].str();
+      if (btf_.resolve(name)) clashing.insert(name);
     }
-    diags_.error(loc, name + " is also a kernel type (the generated C includes vmlinux.h): give the script's " +
-                          name.substr(0, name.find(' ')) + " another name");
-    ok = false;
+  for (const auto &name : clashing) {
+    std::string kind = name.substr(0, name.find(' ')), tag = name.substr(name.find(' ') + 1);
+    std::string renamed = name + "__script";
+    std::regex use("\\b" + kind + "\\s+" + tag + "\\b");
+    for (auto &d : program_.c_definitions) d.text = std::regex_replace(d.text, use, renamed);
+    shadowed_records_[name] = renamed;
   }
-  return ok;
+}
+
+// The script's name for a type, after shadow_kernel_records().
+const std::string &Analyser::script_type_name(const std::string &name) const {
+  auto it = shadowed_records_.find(name);
+  return it == shadowed_records_.end() ? name : it->second;
 }
 
 }  // namespace bt2bin::detail

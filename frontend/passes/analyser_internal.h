@@ -113,7 +113,9 @@ class Analyser {
   void check_enum_cast(const Node &n, const Type &to);
   void collect_enums(const Type &t, CheckedProgram &out);
   std::vector<std::pair<int64_t, std::string>> enum_values(const std::string &name);
-  bool check_script_types_unlike_kernel();
+  void shadow_kernel_records();
+  const std::string &script_type_name(const std::string &name) const;
+  std::map<std::string, std::string> shadowed_records_;  // "struct nameidata" -> "struct nameidata__script"
 
   // ---- analyse_stored_types.cpp (stored values, slot types) ----
   Type value_type(const Type &t);

@@ -15,13 +15,13 @@ namespace bt2bin {
 namespace detail {
 
 std::unique_ptr<CheckedProgram> Analyser::run() {
+  shadow_kernel_records();
   std::string types_error;
   if (!script_types_.load(program_.c_definitions, types_error, opts_.kernel_header)) {
     diags_.error(program_.c_definitions.empty() ? Location{} : program_.c_definitions[0].loc,
                  "invalid C definition: " + types_error);
     return nullptr;
   }
-  if (!check_script_types_unlike_kernel()) return nullptr;
   read_config();
   if (!load_c_imports(program_.c_imports, opts_.btf_file, c_functions_, diags_)) return nullptr;
   for (size_t i = 0; i < c_functions_.size(); i++) {

@@ -3,8 +3,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/utsname.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace bt2bin::rt {
@@ -16,7 +18,17 @@ constexpr size_t kMaxPerCpuValue = 32768;   // the kernel's limit for per-CPU ma
 
 }  // namespace
 
-bool ringbuf_supported() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) > 0; }
+// Every kernel since 5.8 has the ring buffer (it cannot be configured
+// out), so those are not asked: creating one costs a few hundred
+// microseconds of start-up. Older kernels, some of which have it
+// backported, are asked by creating one.
+bool ringbuf_supported() {
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 8)))
+    return true;
+  return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) > 0;
+}
 
 EventChannel::~EventChannel() { close(); }
 

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <regex>
 
-#include "frontend/parser.h"
 #include "util/run_command.h"
 
 namespace bt2bin {
@@ -30,7 +29,6 @@ const char kPrelude[] =
 bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error,
                        const KernelHeaderSource &kernel_header) {
   static const std::regex define_re(R"(^\s*#\s*define\s+([A-Za-z_]\w*)\s+(-?(0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*$)");
-  static const std::regex string_define_re(R"re(^\s*#\s*define\s+([A-Za-z_]\w*)\s+("(?:[^"\\]|\\.)*")\s*$)re");
   static const std::regex record_re(R"(\b(struct|union)\s+([A-Za-z_]\w*)\s*\{)");
   static const std::regex enum_re(R"(\benum\s+([A-Za-z_]\w*)\s*\{)");
   std::string body;
@@ -44,10 +42,6 @@ bool ScriptTypes::load(const std::vector<CDefinition> &defs, std::string &error,
     std::smatch m;
     if (std::regex_match(d.text, m, define_re)) {
       constants_[m[1]] = std::stoll(m[2], nullptr, 0);
-      continue;
-    }
-    if (std::regex_match(d.text, m, string_define_re)) {
-      string_constants_[m[1]] = string_literal_value(m[2].str());
       continue;
     }
     if (d.text.find('#') == 0 || d.text.find_first_not_of(" \t") == std::string::npos ||
@@ -123,12 +117,6 @@ std::optional<int64_t> ScriptTypes::enum_constant(const std::string &name) {
 std::optional<int64_t> ScriptTypes::constant(const std::string &name) const {
   auto it = constants_.find(name);
   if (it == constants_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<std::string> ScriptTypes::string_constant(const std::string &name) const {
-  auto it = string_constants_.find(name);
-  if (it == string_constants_.end()) return std::nullopt;
   return it->second;
 }
 

@@ -40,10 +40,8 @@ class ScriptTypes {
   }
   static constexpr const char *anon_prefix = "__anon_script_";
   std::optional<int64_t> constant(const std::string &name) const;
-  // `#define NAME "text"`: the string, as bpftrace substitutes the macro.
-  std::optional<std::string> string_constant(const std::string &name) const;
   // Any other object-like macro of the script's #include/#define lines
-  // (AF_INET through <sys/socket.h>); see c_macros.h.
+  // (`#define RED "\033[31m"`, AF_INET through <sys/socket.h>); see c_macros.h.
   std::optional<MacroValue> macro(const std::string &name) { return macros_.value(name); }
   const std::string &macro_problem() const { return macros_.problem(); }
   bool defines_enum(const std::string &name) const { return enums_.count(name) > 0; }
@@ -60,9 +58,7 @@ class ScriptTypes {
   std::set<std::string> enums_;             // "color" for `enum color { ... }`
   bool has_enum_constants_ = false;
   std::map<std::string, int64_t> constants_;
-  std::map<std::string, std::string> string_constants_;
   CMacros macros_{{}};
-  std::string object_path_;
 };
 
 }  // namespace bt2bin

@@ -66,13 +66,6 @@ void Analyser::check_expr(Node &n) {
           n.type = make_int(8, true);
           break;
         }
-        if (auto s = script_types_.string_constant(n.name)) {
-          n.kind = NodeKind::String;
-          n.str = *s;
-          n.type = make_string(static_cast<uint32_t>(n.str.size() + 1));
-          n.type.is_literal = true;
-          break;
-        }
         if (resolve_enum_constant(n)) break;
         if (auto m = script_types_.macro(n.name)) {
           n.kind = m->is_string ? NodeKind::String : NodeKind::Integer;

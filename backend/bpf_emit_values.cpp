@@ -34,6 +34,10 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
                    (n.name == "pcomm" ? "real_parent" : "group_leader") + ", comm);");
         return;
       }
+      if (n.name == "probe" && twin_ == Twin::SharedBody) {  // the function's program passes its name
+        body_.line("bpf_probe_read_kernel_str(&" + dest + ", " + std::to_string(dt.size) + ", probe_name);");
+        return;
+      }
       if (n.name == "probe" && (ap_->need_expansion || !ap_->deferred.empty())) {
         // Wildcard, or parts given as positional parameters: the runtime
         // names each attach point under its cookie.

@@ -10,14 +10,9 @@
 #include "backend/bpf_emitter_internal.h"
 #include "backend/driver_emitter.h"
 #include "backend/probe_sections.h"
+#include "frontend/attach_point.h"
 
 namespace bt2bin {
-
-AttachPoint fentry_twin(const AttachPoint &ap) {
-  AttachPoint twin = ap;
-  twin.provider = ap.provider == "kprobe" ? "fentry" : "fexit";
-  return twin;
-}
 
 namespace detail {
 
@@ -38,30 +33,29 @@ std::string comment_text(const std::string &s) {
 
 // ---------------------------------------------------------------- probes --
 
-void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const ArgsInfo *twin_args) {
+// The statements of one program (or of the body its fentry twins share):
+// the -p filter, the predicate and the probe's block, after the
+// declarations they turned out to need.
+std::string BpfEmitter::program_body(const ProbeInfo &info, const AttachPoint &ap, Twin twin) {
   info_ = &info;
   ap_ = &ap;
+  twin_ = twin;
   declared_vars_.clear();
   var_lvalue_.clear();
   scratch_used_ = 0;
   uses_exited_ = false;
   iter_ctx_fields_.clear();
-  body_ = CWriter();
-  body_.indent();
   const Probe &probe = *info.probe;
-  args_ = twin_args ? twin_args : &info.args;
+  args_ = &info.args;
   for (size_t i = 0; i < info.ap_args.size(); i++)
     if (&info.probe->attach_points[i] == &ap) args_ = &info.ap_args[i];
-  std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
-  int ap_index = 0;
-  while (ap_index < (int)probe.attach_points.size() && probe.attach_points[ap_index].raw != ap.raw) ap_index++;
+  int ap_index = attach_point_index(probe, ap);
   written_ap_ = ap_index < (int)probe.attach_points.size() ? &probe.attach_points[ap_index] : &ap;
-  ProbeSection sec = probe_section(ap, probe.id, ap_index, args_struct);
   needs_scratch_ = false;
 
   CWriter inner;
+  inner.indent();
   std::swap(body_, inner);
-  body_.indent();
   if (ap.provider != "begin" && ap.provider != "end" && ap.provider != "iter") {
     // -p PID: rodata, so the verifier prunes this when no PID is given.
     body_.line("if (bt_filter_pid && (bpf_get_current_pid_tgid() >> 32) != bt_filter_pid)");
@@ -76,25 +70,76 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, const 
   std::swap(body_, inner);
 
   CWriter f;
+  f.indent();
+  if (needs_scratch_) {
+    f.line("__u32 _zero = 0;");
+    f.line("char *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
+    f.line("");
+    f.line("if (!_scratch)");
+    f.line("\treturn 0;");
+  }
+  if (uses_exited_) f.line("bool _exited = false;  /* set by a function that calls exit() */");
+  for (const auto &[name, declaration] : iter_ctx_fields_) f.line(declaration);
+  f.raw(inner.str());
+  f.line("return 0;");
+  twin_ = Twin::None;
+  return f.str();
+}
+
+int BpfEmitter::attach_point_index(const Probe &probe, const AttachPoint &ap) {
+  int i = 0;
+  while (i < (int)probe.attach_points.size() && probe.attach_points[i].raw != ap.raw) i++;
+  return i;
+}
+
+// One program: SEC, the entry function and its body.
+void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin twin) {
+  std::string body = program_body(info, ap, twin);
+  std::string args_struct = info.args_loaded ? args_->c_struct_name : "";
+  ProbeSection sec = probe_section(ap, info.probe->id, attach_point_index(*info.probe, ap), args_struct);
+  CWriter f;
   f.line("SEC(\"" + sec.section + "\")");
   std::string param = sec.ctx_type == "void" ? "void *ctx" : sec.ctx_type + (sec.ctx_type.back() == '*' ? "ctx" : " *ctx");
   f.line("int " + sec.func_name + "(" + param + ")");
   f.line("{");
-  if (needs_scratch_) {
-    f.line("\t__u32 _zero = 0;");
-    f.line("\tchar *_scratch = bpf_map_lookup_elem(&scratch, &_zero);");
-    f.line("");
-    f.line("\tif (!_scratch)");
-    f.line("\t\treturn 0;");
-  }
-  if (uses_exited_) f.line("\tbool _exited = false;  /* set by a function that calls exit() */");
-  for (const auto &[name, declaration] : iter_ctx_fields_) f.line("\t" + declaration);
-  f.raw(inner.str());
-  f.line("\treturn 0;");
+  f.raw(body);
   f.line("}");
   for (auto &cb : callbacks_) functions_.push_back(cb);
   callbacks_.clear();
   functions_.push_back(f.str());
+}
+
+// The fentry/fexit twins of a wildcard kprobe/kretprobe: the body once, as
+// a subprogram, and per function a program that calls it with its name.
+// The verifier checks the body again for each function, as it would a
+// copy, but clang compiles it once and the object holds it once.
+void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &kprobe,
+                                   const std::vector<AttachPoint> &twins) {
+  AttachPoint pattern = fentry_twin(kprobe);
+  int ap_index = attach_point_index(*info.probe, kprobe);
+  std::string body_name = probe_section(kprobe, info.probe->id, ap_index, "").func_name + "_" + pattern.provider;
+  CWriter f;
+  f.line("/* " + comment_text(kprobe.name()) + " on kernels without kprobes: the body of its " + pattern.provider +
+         " programs, one per function */");
+  f.line("static __noinline int " + body_name + "(__u64 *ctx, const char *probe_name)");
+  f.line("{");
+  f.raw(program_body(info, pattern, Twin::SharedBody));
+  f.line("}");
+  for (auto &cb : callbacks_) functions_.push_back(cb);
+  callbacks_.clear();
+  functions_.push_back(f.str());
+  for (const auto &twin : twins) {
+    AttachPoint named = twin;  // `probe` names the kprobe the script wrote
+    named.provider = kprobe.provider;
+    ProbeSection sec = probe_section(twin, info.probe->id, ap_index, "");
+    CWriter w;
+    w.line("SEC(\"" + twin.provider + "\")  /* " + comment_text(twin.func) + ", named by the tool before load */");
+    w.line("int " + sec.func_name + "(__u64 *ctx)");
+    w.line("{");
+    w.line("\treturn " + body_name + "(ctx, " + c_string_literal(named.name()) + ");");
+    w.line("}");
+    functions_.push_back(w.str());
+  }
 }
 
 // ------------------------------------------------------------ top level --
@@ -106,10 +151,9 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
         emit_probe(info, ap);
-        if (i < info.fentry_twins.size() && info.fentry_twins[i]) {
-          AttachPoint twin = fentry_twin(ap);
-          emit_probe(info, twin, &*info.fentry_twins[i]);
-        }
+        const auto &twins = info.fentry_twins[i];
+        if (ap.need_expansion && !twins.empty()) emit_shared_twins(info, ap, twins);
+        else if (!twins.empty()) emit_probe(info, twins.front(), Twin::Program);
       }
   } catch (const Unsupported &u) {
     diags.error(u.loc, u.what + " is not supported by bt2bin yet");

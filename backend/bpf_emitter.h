@@ -25,8 +25,6 @@ struct EmitOptions {
 // `@x` -> `AT_x`, `@` -> `AT_`.
 std::string map_symbol(const std::string &name);
 
-// The fentry/fexit twin of a kprobe/kretprobe attach point.
-AttachPoint fentry_twin(const AttachPoint &ap);
 
 // Returns false after reporting a diagnostic when the program uses
 // something the backend cannot generate yet.

@@ -48,7 +48,17 @@ class BpfEmitter {
   [[noreturn]] void unsupported(const Location &loc, const std::string &what) { throw Unsupported{loc, what}; }
 
   // ---- program structure (bpf_emitter.cpp) ----
-  void emit_probe(const ProbeInfo &info, const AttachPoint &ap, const ArgsInfo *twin_args = nullptr);
+  // A kprobe's fentry/fexit twin reads arguments and the return value with
+  // bpf_get_func_arg/ret, right for whatever signature the target has.
+  enum class Twin {
+    None,
+    Program,     // the twin of one function: a program of its own
+    SharedBody,  // the twins of a wildcard: a subprogram given `probe_name`
+  };
+  std::string program_body(const ProbeInfo &info, const AttachPoint &ap, Twin twin);
+  static int attach_point_index(const Probe &probe, const AttachPoint &ap);
+  void emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin twin = Twin::None);
+  void emit_shared_twins(const ProbeInfo &info, const AttachPoint &kprobe, const std::vector<AttachPoint> &twins);
 
   // ---- helpers: names, casts, temporaries, #line (bpf_emit_helpers.cpp) ----
   const FieldInfo *args_field(const std::string &name) const;
@@ -165,6 +175,7 @@ class BpfEmitter {
   const ArgsInfo *args_ = nullptr;  // args layout of the attach point being emitted
   const AttachPoint *ap_ = nullptr;
   const AttachPoint *written_ap_ = nullptr;  // as the script wrote it (ap_ may be its fentry twin)
+  Twin twin_ = Twin::None;
   int tmp_ = 0;
   uint32_t scratch_used_ = 0, scratch_max_ = 0;
   bool needs_scratch_ = false;

@@ -259,8 +259,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       int primary = static_cast<int>(probe_rows.size());
       probe_row(ap, info.probe->id, static_cast<int>(i), -1);
       helper_uses(info);
-      if (i < info.fentry_twins.size() && info.fentry_twins[i]) {
-        probe_row(fentry_twin(ap), info.probe->id, static_cast<int>(i), primary);
+      for (const auto &twin : info.fentry_twins[i]) {
+        probe_row(twin, info.probe->id, static_cast<int>(i), primary);
         helper_uses(info);
       }
     }
@@ -270,7 +270,13 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line("// It only describes the tool; runtime-template/ does the work.");
   w.line("#include \"skeletons/bt2bin_driver.h\"  // first: the headers every driver needs (precompiled)");
   w.line("#include \"tool.h\"");
+  // The skeleton's set-up code runs once, at start, and is straight-line:
+  // with hundreds of programs, optimizing it took most of this file's
+  // compile time.
+  w.line("#pragma GCC push_options");
+  w.line("#pragma GCC optimize(\"O0\")");
   w.line("#include \"tool.skel.h\"");
+  w.line("#pragma GCC pop_options");
   bool uses_tseries = std::any_of(prog.maps.begin(), prog.maps.end(),
                                   [](const MapInfo &m) { return m.value.kind == TypeKind::Tseries; });
   if (uses_tseries) w.line("#include \"runtime-template/tseries_format.h\"");

@@ -803,6 +803,12 @@ ProgramKind program_kind(const std::string &p) {
   return ProgramKind::RunOnce;
 }
 
+AttachPoint fentry_twin(const AttachPoint &ap) {
+  AttachPoint twin = ap;
+  twin.provider = ap.provider == "kprobe" ? "fentry" : "fexit";
+  return twin;
+}
+
 std::string canonical_provider(const std::string &spelling) {
   // Exact spellings first (this is where `U` = usdt and `u` = uprobe differ).
   for (const auto &p : kProviders) {

@@ -29,4 +29,8 @@ enum class ProgramKind {
 };
 ProgramKind program_kind(const std::string &provider);
 
+// The fentry/fexit attach point standing in for a kprobe/kretprobe one on
+// hosts without kprobes (the same function, entry or return).
+AttachPoint fentry_twin(const AttachPoint &ap);
+
 }  // namespace bt2bin

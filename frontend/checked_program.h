@@ -72,9 +72,11 @@ struct ProbeInfo {
   // functions whose BPF helper the kernel restricts (override, path,
   // socket_cookie, skboutput, write_user): checked and explained at start.
   std::set<std::string> restricted_calls;
-  // Per attach point: for kprobe/kretprobe, the BTF signature of an
-  // fentry/fexit twin the tool may use instead on hosts without kprobes.
-  std::vector<std::optional<ArgsInfo>> fentry_twins;
+  // Per attach point: for kprobe/kretprobe, the fentry/fexit attach points
+  // the tool uses instead on hosts without kprobes: the same function, or
+  // for a wildcard every function it matches on the build host (one program
+  // each, sharing one body). Empty when there is no twin.
+  std::vector<std::vector<AttachPoint>> fentry_twins;
 };
 
 // uaddr("sym") in a probe on `binary`. For PIE binaries the load bias is

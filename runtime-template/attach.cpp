@@ -268,6 +268,16 @@ void attach_usdt(AttachResult &r, bpf_program *prog, const ProbeDesc &p, Process
   if (r.attached == 0) r.error = std::string(p.display) + ": " + errno_text(err);
 }
 
+// A kprobe attach failed with `err` because this kernel has no kprobes.
+bool no_kprobes(int err) {
+  return (err == ENOENT || err == EOPNOTSUPP) && access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
+         access("/sys/bus/event_source/devices/kprobe", F_OK) != 0;
+}
+
+std::string kprobes_missing(const ProbeDesc &p) {
+  return std::string(p.display) + ": kprobes are not supported by this kernel (no CONFIG_KPROBES)";
+}
+
 void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer) {
   std::vector<std::pair<std::string, std::string>> events;
   if (p.wildcard) {
@@ -323,14 +333,14 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope sc
       bpf_link *link = bpf_program__attach_kprobe_opts(prog, m.func.c_str(), &opts);
       if (link) add_link(r, link, m.func);
     }
-    if (r.attached == 0 && r.error.empty()) r.error = std::string(p.display) + ": " + errno_text(errno);
+    if (r.attached == 0 && r.error.empty())
+      r.error = no_kprobes(errno) ? kprobes_missing(p) : std::string(p.display) + ": " + errno_text(errno);
   } else if (provider == "kprobe" || provider == "kretprobe") {
     LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = provider == "kretprobe");
     if (named_at_start(p)) opts.bpf_cookie = namer.name(p.display);
     bpf_link *link = bpf_program__attach_kprobe_opts(prog, p.func, &opts);
-    if (!link && (errno == ENOENT || errno == EOPNOTSUPP) && access("/sys/kernel/tracing/kprobe_events", F_OK) != 0 &&
-        access("/sys/bus/event_source/devices/kprobe", F_OK) != 0)
-      r.error = std::string(p.display) + ": kprobes are not supported by this kernel (no CONFIG_KPROBES)";
+    if (!link && no_kprobes(errno))
+      r.error = kprobes_missing(p);
     else if (!link && errno == EILSEQ)  // the kernel's instruction decoder disagrees with the offset
       r.error = std::string(p.display) + ": offset " + std::to_string(p.offset) +
                 " is not on an instruction boundary of " + p.func;

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <unordered_set>
 
 #include "runtime-template/perf_events.h"
 #include "runtime-template/usyms.h"
@@ -486,11 +487,10 @@ std::vector<std::string> list_raw_tracepoints() {
   return out;
 }
 
-std::vector<std::string> list_btf_functions() {
-  std::vector<std::string> out;
-  const auto &kf = kernel_functions();
-  std::set<std::string_view> known;
-  for (const auto &k : kf) known.insert(k.name);
+// The glob is applied to BTF names first: the check against the kernel's
+// function list then only hashes the few names that match.
+std::vector<std::string> list_btf_functions(const std::string &func_glob) {
+  std::vector<std::pair<std::string_view, std::string_view>> candidates;  // module, function
   for (const auto &obj : btf_objects()) {
     uint32_t n = btf__type_cnt(obj.second);
     for (uint32_t id = own_start_id(obj); id < n; id++) {
@@ -499,10 +499,20 @@ std::vector<std::string> list_btf_functions() {
       const struct btf_type *proto = btf__type_by_id(obj.second, t->type);
       if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) > 6) continue;
       std::string_view name = btf__name_by_offset(obj.second, t->name_off);
-      if (!known.empty() && !known.count(name)) continue;
-      out.push_back(obj.first + ":" + std::string(name));
+      if (glob_match(func_glob, name)) candidates.emplace_back(obj.first, name);
     }
   }
+  std::unordered_set<std::string_view> traceable;
+  const auto &kf = kernel_functions();
+  if (!candidates.empty() && !kf.empty()) {
+    std::unordered_set<std::string_view> wanted;
+    for (const auto &c : candidates) wanted.insert(c.second);
+    for (const auto &k : kf)
+      if (auto it = wanted.find(k.name); it != wanted.end()) traceable.insert(*it);
+  }
+  std::vector<std::string> out;
+  for (const auto &[module, name] : candidates)
+    if (kf.empty() || traceable.count(name)) out.push_back(std::string(module) + ":" + std::string(name));
   sort_unique(out);
   return out;
 }
@@ -724,7 +734,7 @@ std::vector<ProbeMatch> match_probes(const std::string &provider, const std::str
       }
     }
   } else if (provider == "rawtracepoint" || provider == "fentry" || provider == "fexit") {
-    auto all = provider == "rawtracepoint" ? list_raw_tracepoints() : list_btf_functions();
+    auto all = provider == "rawtracepoint" ? list_raw_tracepoints() : list_btf_functions(func);
     if (provider != "rawtracepoint" && target == "bpf") return out;  // running BPF programs: not listed
     for (const auto &e : all) {
       auto [mod, name] = split_first(e);

@@ -78,9 +78,9 @@ std::string kernel_functions_source();
 // Raw tracepoints, "module:event" (module "vmlinux" for the core kernel),
 // from the `btf_trace_<event>` typedefs of the kernel and module BTF.
 std::vector<std::string> list_raw_tracepoints();
-// fentry/fexit-able functions, "module:function": BTF FUNCs with at most 6
-// arguments that are also kernel functions.
-std::vector<std::string> list_btf_functions();
+// fentry/fexit-able functions named like `func_glob`, "module:function":
+// BTF FUNCs with at most 6 arguments that are also kernel functions.
+std::vector<std::string> list_btf_functions(const std::string &func_glob = "*");
 // bpf iterators (task, task_file, task_vma, ...) from `struct bpf_iter__*`.
 std::vector<std::string> list_iters();
 // `-lv` lines (without indent) for a BTF function: "struct file * file", ...,

@@ -312,6 +312,7 @@ class Tool {
   ProbeDesc with_deferred_parts(const ProbeDesc &p, std::string &error);
   void unwatch(uint64_t addr);
   bool settle_expanded_wildcards();
+  bool name_fentry_targets();
   std::deque<std::string> expanded_;  // attach-point parts and names completed at start (deferred parts)
   void run_iterators();
   std::vector<std::pair<bpf_link *, const ProbeDesc *>> iters_;  // iter probes, run (or pinned) after BEGIN
@@ -446,6 +447,23 @@ bool Tool::settle_expanded_wildcards() {
                                                                                               : "kernel functions";
     fprintf(stderr, "%s: no %s match %s\n", policy == "warn" ? "WARNING" : "ERROR", what, pattern.c_str());
     if (policy == "error") return false;
+  }
+  return name_fentry_targets();
+}
+
+// The fentry/fexit twins of a wildcard kprobe are compiled without a target
+// in their section (SEC("fentry")), to keep the object small: each is bound
+// to its function here, before load.
+bool Tool::name_fentry_targets() {
+  for (uint32_t i = 0; i < d_.nprobes; i++) {
+    const ProbeDesc &p = d_.probes[i];
+    bpf_program *prog = program(p);
+    if (skipped_[i] || !bpf_program__autoload(prog) || strchr(bpf_program__section_name(prog), '/')) continue;
+    if (strcmp(p.provider, "fentry") != 0 && strcmp(p.provider, "fexit") != 0) continue;
+    if (bpf_program__set_attach_target(prog, 0, p.func) != 0) {
+      fprintf(stderr, "ERROR: %s: no BTF for %s on this kernel: %s\n", p.display, p.func, strerror(errno));
+      return false;
+    }
   }
   return true;
 }

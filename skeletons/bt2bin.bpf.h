@@ -74,6 +74,27 @@ static __always_inline __u64 bt_ns_pid_tgid(void)
 	return (__u64)ns.tgid << 32 | ns.pid;
 }
 
+/*
+ * argN and retval of a kprobe run as its fentry/fexit twin: read through
+ * the trampoline, so a function with fewer arguments on the target reads 0
+ * instead of failing to load (kernel 5.17+).
+ */
+static __always_inline __u64 bt_func_arg(void *ctx, __u32 n)
+{
+	__u64 value = 0;
+
+	bpf_get_func_arg(ctx, n, &value);
+	return value;
+}
+
+static __always_inline __u64 bt_func_ret(void *ctx)
+{
+	__u64 value = 0;
+
+	bpf_get_func_ret(ctx, &value);
+	return value;
+}
+
 static __always_inline void bt_count_lost(void)
 {
 	__u32 zero = 0;

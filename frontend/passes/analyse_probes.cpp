@@ -5,28 +5,48 @@
 #include "frontend/attach_point.h"
 #include "frontend/passes/analyser_internal.h"
 #include "frontend/passes/typed_wildcard_expansion.h"
+#include "runtime-template/probe_catalog.h"
 
 namespace bt2bin::detail {
 
-// Typed `args` come from tracefs/BTF of the build host, for the probe's
-// first attach point (all attach points of a probe share one args type).
 // kprobe:f / kretprobe:f get an fentry/fexit twin when f is in the build
-// host's BTF: the tool picks one on the target (DESIGN invariant 4).
+// host's BTF: the tool picks one on the target (DESIGN invariant 4). A
+// wildcard gets one twin per function it matches here that fentry can
+// trace, up to max_bpf_progs (beyond that, no twins: kprobes only); the
+// tool settles them on the target like an fentry wildcard.
 void Analyser::find_fentry_twins(Probe &probe, ProbeInfo &info) {
-  info.fentry_twins.assign(probe.attach_points.size(), std::nullopt);
+  info.fentry_twins.assign(probe.attach_points.size(), {});
   // Register access and the like only exist in a kprobe's pt_regs context.
-  if (uses_call(probe, "reg") || uses_builtin(probe, "usermode") || uses_builtin(probe, "func")) return;
+  if (uses_call(probe, "reg") || uses_builtin(probe, "usermode") || uses_builtin(probe, "ctx")) return;
   if (uses_call(probe, "override")) return;  // bpf_override_return() exists only for kprobes
   for (size_t i = 0; i < probe.attach_points.size(); i++) {
     const AttachPoint &ap = probe.attach_points[i];
-    if ((ap.provider != "kprobe" && ap.provider != "kretprobe") || ap.need_expansion || ap.has_offset ||
-        !ap.target.empty() || ap.func.empty())
+    if ((ap.provider != "kprobe" && ap.provider != "kretprobe") || ap.has_positional || ap.has_offset ||
+        ap.func.empty())
       continue;
-    std::string err;
-    if (auto args = btf_.function_args(ap.func, err)) info.fentry_twins[i] = std::move(*args);
+    auto &twins = info.fentry_twins[i];
+    if (!ap.need_expansion) {
+      std::string err;
+      if (ap.target.empty() && btf_.function_args(ap.func, err)) twins.push_back(fentry_twin(ap));
+      continue;
+    }
+    AttachPoint pattern = fentry_twin(ap);
+    auto matches = rt::match_probes(pattern.provider, ap.target, "", ap.func);
+    if (matches.size() > config_.max_bpf_progs) continue;
+    for (const auto &m : matches) {
+      AttachPoint one = pattern;
+      one.target = ap.target.empty() ? "" : m.target;
+      one.func = m.func;
+      one.need_expansion = false;
+      one.raw = one.provider + ":" + (one.target.empty() ? "" : one.target + ":") + m.func;
+      one.expanded_from = ap.name();
+      twins.push_back(std::move(one));
+    }
   }
 }
 
+// Typed `args` come from tracefs/BTF of the build host, for the probe's
+// first attach point (all attach points of a probe share one args type).
 // Typed args for one attach point, from tracefs/BTF of the build host.
 std::optional<ArgsInfo> Analyser::args_of(const AttachPoint &ap) {
   std::string err;

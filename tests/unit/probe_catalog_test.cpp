@@ -284,6 +284,12 @@ TEST_CASE("probe_catalog: fentry functions and their parameters from BTF") {
   auto fns = list_btf_functions();
   if (fns.empty()) return;
   CHECK(contains(fns, "vmlinux:vfs_read"));
+  // A glob gives the same functions as filtering the whole list.
+  std::vector<std::string> vfs;
+  for (const auto &f : fns)
+    if (f.rfind("vmlinux:vfs_", 0) == 0) vfs.push_back(f);
+  CHECK(list_btf_functions("vfs_*") == vfs);
+  CHECK(list_btf_functions("no_such_function_*").empty());
   auto params = btf_function_params("vmlinux", "vfs_read", true);
   INFO(join(params));
   REQUIRE(params.size() == 5);

@@ -246,7 +246,7 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
   if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
   if (b == "retval") {
-    if (twin_ != Twin::None) return "(__s64)bt_func_ret(ctx)";
+    if (twin_ != Twin::None || targets_bpf_program(*ap_)) return "(__s64)bt_func_ret(ctx)";
     if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(args_->return_index) + "]";
     return "(__s64)" + retval_expression(ap_->provider);
   }

@@ -2,6 +2,7 @@
 // written straight into their destination, an lvalue such as a map key or a
 // field of an event record: emit_into().
 #include "backend/bpf_emitter_internal.h"
+#include "frontend/attach_point.h"
 
 namespace bt2bin::detail {
 
@@ -38,9 +39,9 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
         body_.line("bpf_probe_read_kernel_str(&" + dest + ", " + std::to_string(dt.size) + ", probe_name);");
         return;
       }
-      if (n.name == "probe" && (ap_->need_expansion || !ap_->deferred.empty())) {
-        // Wildcard, or parts given as positional parameters: the runtime
-        // names each attach point under its cookie.
+      if (n.name == "probe" && named_at_start(*ap_)) {
+        // Wildcard, parts given as positional parameters, a running BPF
+        // program: the runtime names each attach point under its cookie.
         uses_probe_names_ = true;
         body_.open("");
         // libbpf's USDT support keeps the BPF cookie for itself.

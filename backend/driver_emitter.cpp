@@ -246,7 +246,8 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
                          (ap.need_expansion ? "true" : "false") + ", " + std::to_string(alternative_of) + ", " +
                          std::to_string(ap.len) + "ULL, " + c_string_literal(ap.mode) + ", " +
                          c_string_literal(deferred_parts(ap)) + ", " + c_string_literal(ap.expanded_from) + ", " +
-                         c_string_literal(ap.lang) + ", " + c_string_literal(ap.pin) + "},");
+                         c_string_literal(ap.lang) + ", " + c_string_literal(ap.pin) + ", " +
+                         std::to_string(ap.bpf_prog_id) + "},");
   };
   std::vector<std::string> helper_rows;  // restricted helpers per probe row
   auto helper_uses = [&](const ProbeInfo &info) {
@@ -432,7 +433,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
   w.line();
   w.line("int main(int argc, char **argv)");
   w.line("{");
-  w.line("\tstatic const SkeletonOps ops = {open_skeleton, set_rodata, load_skeleton, destroy_skeleton};");
+  w.line("\tstatic const SkeletonOps ops = {open_skeleton, tool_bpf__elf_bytes, set_rodata, load_skeleton, destroy_skeleton};");
   w.line();
   w.line("\treturn run_tool(kTool, ops, argc, argv);");
   w.line("}");

@@ -34,6 +34,9 @@ ProbeSection probe_section(const AttachPoint &ap, int probe_id, int ap_index, co
   if (p == "uprobe") return {"uprobe", "struct pt_regs", "uprobe__" + identifier(ap.func) + suffix};
   if (p == "uretprobe") return {"uretprobe", "struct pt_regs", "uretprobe__" + identifier(ap.func) + suffix};
   if (p == "usdt") return {"usdt", "struct pt_regs", "usdt__" + identifier(ap.func) + suffix};
+  // On a running BPF program: the tool binds it to its target at start.
+  if ((p == "fentry" || p == "fexit") && ap.target == "bpf")
+    return {p, "__u64", p + "__bpf__" + identifier(ap.func) + suffix};
   if (p == "fentry") return {"fentry/" + ap.func, "__u64", "fentry__" + identifier(ap.func) + suffix};
   if (p == "fexit") return {"fexit/" + ap.func, "__u64", "fexit__" + identifier(ap.func) + suffix};
   if (p == "iter") return {"iter/" + ap.func, "struct bpf_iter__" + ap.func, "iter__" + identifier(ap.func) + suffix};

@@ -50,7 +50,7 @@ const char *node_kind_name(NodeKind kind) {
 // As bpftrace's AttachPoint::name(): provider, then each non-empty part
 // joined by ':' (`tracepoint:syscalls:sys_enter_openat`, `kprobe:vfs_read`,
 // `uprobe:/bin/bash:readline`, `uprobe:/bin/x:cpp:f`, `interval:s:1`,
-// `kprobe:f+16`, `begin`); addresses and counts in decimal.
+// `kprobe:f+16`, `fentry:bpf:42:prog`, `begin`); addresses and counts in decimal.
 // Before the attach-point parser has run (no provider), the raw text.
 std::string AttachPoint::name() const {
   if (provider.empty()) return raw;
@@ -59,6 +59,7 @@ std::string AttachPoint::name() const {
   if (!lang.empty()) n += ":" + lang;
   if (!ns.empty()) n += ":" + ns;
   if (!unit.empty()) n += ":" + unit;
+  if (bpf_prog_id != 0) n += ":" + std::to_string(bpf_prog_id);  // fentry:bpf:ID:prog
   if (!func.empty()) {
     n += ":" + func;
     if (has_offset && offset != 0) n += "+" + std::to_string(offset);

@@ -809,6 +809,14 @@ AttachPoint fentry_twin(const AttachPoint &ap) {
   return twin;
 }
 
+bool targets_bpf_program(const AttachPoint &ap) {
+  return (ap.provider == "fentry" || ap.provider == "fexit") && ap.target == "bpf";
+}
+
+bool named_at_start(const AttachPoint &ap) {
+  return ap.need_expansion || !ap.deferred.empty() || targets_bpf_program(ap);
+}
+
 std::string canonical_provider(const std::string &spelling) {
   // Exact spellings first (this is where `U` = usdt and `u` = uprobe differ).
   for (const auto &p : kProviders) {

@@ -33,4 +33,12 @@ ProgramKind program_kind(const std::string &provider);
 // hosts without kprobes (the same function, entry or return).
 AttachPoint fentry_twin(const AttachPoint &ap);
 
+// fentry:bpf[:id]:prog / fexit:bpf...: on a BPF program running on the
+// target, found and bound when the tool starts.
+bool targets_bpf_program(const AttachPoint &ap);
+
+// The attach point's name (`probe`) is only complete once the tool has
+// started: wildcards, positional parameters, running BPF programs.
+bool named_at_start(const AttachPoint &ap);
+
 }  // namespace bt2bin

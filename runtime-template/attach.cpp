@@ -278,6 +278,30 @@ std::string kprobes_missing(const ProbeDesc &p) {
   return std::string(p.display) + ": kprobes are not supported by this kernel (no CONFIG_KPROBES)";
 }
 
+// fentry:bpf[:id]:prog: a copy of the program for every function of a
+// running BPF program it matches, each named `fentry:bpf:ID:func`.
+void attach_bpf_program(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer,
+                        ProgramCopies &copies) {
+  auto targets = running_bpf_functions(p.bpf_prog_id, p.func);
+  if (targets.empty()) {
+    r.error = std::string(p.display) + ": no running BPF program" +
+              (p.bpf_prog_id ? " with ID " + std::to_string(p.bpf_prog_id) : std::string()) + " has a function " +
+              (strpbrk(p.func, "*?[") ? "matching " : "named ") + p.func;
+    return;
+  }
+  std::string error;
+  for (const auto &t : targets) {
+    std::string name = std::string(p.provider) + ":bpf:" + std::to_string(t.prog_id) + ":" + t.func;
+    bpf_program *copy = copies.load(bpf_program__name(prog), t.prog_id, t.func, error);
+    if (!copy) continue;
+    LIBBPF_OPTS(bpf_trace_opts, opts, .cookie = namer.name(name));
+    bpf_link *link = bpf_program__attach_trace_opts(copy, &opts);
+    if (link) add_link(r, link, name);
+    else error = name + ": " + errno_text(errno);
+  }
+  if (r.attached == 0) r.error = std::string(p.display) + ": " + error;
+}
+
 void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, ProbeNamer &namer) {
   std::vector<std::pair<std::string, std::string>> events;
   if (p.wildcard) {
@@ -303,12 +327,17 @@ void attach_tracepoint(AttachResult &r, bpf_program *prog, const ProbeDesc &p, P
 
 }  // namespace
 
+bool targets_bpf_program(const ProbeDesc &p) {
+  return (!strcmp(p.provider, "fentry") || !strcmp(p.provider, "fexit")) && !strcmp(p.target, "bpf");
+}
+
 // The attach point's name as bpftrace prints it (AttachPoint::name() of
 // the compiler), from its parts once the positional parameters are known.
 std::string attach_point_name(const ProbeDesc &p) {
   std::string n = p.provider;
   for (const char *part : {p.target, p.lang, p.ns, p.unit})
     if (part && *part) n += std::string(":") + part;
+  if (p.bpf_prog_id) n += ":" + std::to_string(p.bpf_prog_id);
   if (*p.func) n += std::string(":") + p.func + (p.offset ? "+" + std::to_string(p.offset) : "");
   else if (p.offset) n += ":" + std::to_string(p.offset);
   if (p.freq) n += ":" + std::to_string(p.freq);
@@ -317,7 +346,8 @@ std::string attach_point_name(const ProbeDesc &p) {
   return n;
 }
 
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope scope, ProbeNamer &namer) {
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope scope, ProbeNamer &namer,
+                          ProgramCopies &copies) {
   AttachResult r;
   std::string provider = p.provider;
   if (provider == "tracepoint") {
@@ -353,6 +383,8 @@ AttachResult attach_probe(bpf_program *prog, const ProbeDesc &p, ProcessScope sc
     attach_uprobe(r, prog, p, scope, namer);
   } else if (provider == "usdt") {
     attach_usdt(r, prog, p, scope, namer);
+  } else if (targets_bpf_program(p)) {
+    attach_bpf_program(r, prog, p, namer, copies);
   } else if (provider == "fentry" || provider == "fexit") {
     add_link(r, bpf_program__attach_trace(prog), p.display);
   } else if (provider == "iter") {

@@ -1,6 +1,7 @@
 // Attaching a produced tool's BPF programs on the target host, one place
 // for every provider: tracepoints, raw tracepoints, k/uprobes, USDT,
-// perf events (profile, interval, software, hardware), fentry/fexit, iter.
+// perf events (profile, interval, software, hardware), fentry/fexit (also
+// on running BPF programs), iter.
 // Wildcards are expanded here, on the host the tool runs on.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime-template/program_copies.h"
 #include "runtime-template/tool_runtime.h"
 
 struct bpf_link;
@@ -47,7 +49,12 @@ struct ProcessScope {
 };
 
 // Attaches `prog` at `probe` for the processes of `scope`.
-AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, ProcessScope scope, ProbeNamer &namer);
+// fentry:bpf[:id]:prog / fexit:bpf...: on functions of running BPF programs.
+bool targets_bpf_program(const ProbeDesc &p);
+
+// `copies` loads the programs of fentry:bpf probes, one per target.
+AttachResult attach_probe(bpf_program *prog, const ProbeDesc &probe, ProcessScope scope, ProbeNamer &namer,
+                          ProgramCopies &copies);
 
 // Runs a BEGIN/END style program once with BPF_PROG_TEST_RUN.
 bool run_once(bpf_program *prog, std::string &error);

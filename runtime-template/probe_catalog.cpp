@@ -6,6 +6,7 @@
 // into every produced static tool.
 #include "runtime-template/probe_catalog.h"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -517,6 +518,52 @@ std::vector<std::string> list_btf_functions(const std::string &func_glob) {
   return out;
 }
 
+// The BTF FUNC names of one running program's functions (func_info).
+static std::vector<std::string> bpf_program_functions(uint32_t id) {
+  std::vector<std::string> out;
+  int fd = bpf_prog_get_fd_by_id(id);
+  if (fd < 0) return out;
+  struct bpf_prog_info info = {};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 || !info.btf_id || !info.nr_func_info) {
+    close(fd);
+    return out;
+  }
+  std::vector<struct bpf_func_info> funcs(info.nr_func_info);
+  uint32_t rec_size = sizeof(struct bpf_func_info);
+  info = {};
+  info.nr_func_info = static_cast<uint32_t>(funcs.size());
+  info.func_info_rec_size = rec_size;
+  info.func_info = reinterpret_cast<uint64_t>(funcs.data());
+  len = sizeof info;
+  int err = bpf_obj_get_info_by_fd(fd, &info, &len);
+  close(fd);
+  if (err != 0 || info.func_info_rec_size != rec_size) return out;
+  struct btf *btf = btf__load_from_kernel_by_id(info.btf_id);
+  if (!btf || libbpf_get_error(btf)) return out;
+  for (uint32_t i = 0; i < info.nr_func_info && i < funcs.size(); i++) {
+    const struct btf_type *t = btf__type_by_id(btf, funcs[i].type_id);
+    if (t && btf_is_func(t)) out.push_back(btf__name_by_offset(btf, t->name_off));
+  }
+  btf__free(btf);
+  return out;
+}
+
+std::vector<BpfProgramFunction> running_bpf_functions(uint32_t prog_id, const std::string &func_glob) {
+  std::vector<BpfProgramFunction> out;
+  libbpf_print_fn_t old = libbpf_set_print(nullptr);  // keep libbpf quiet here
+  uint32_t id = prog_id ? prog_id - 1 : 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) {
+    if (prog_id && id != prog_id) break;
+    std::vector<std::string> funcs = bpf_program_functions(id);
+    sort_unique(funcs);
+    for (auto &f : funcs)
+      if (glob_match(func_glob, f)) out.push_back({id, std::move(f)});
+  }
+  libbpf_set_print(old);
+  return out;
+}
+
 std::vector<std::string> list_iters() {
   std::vector<std::string> out;
   static constexpr std::string_view kPrefix = "bpf_iter__";
@@ -735,7 +782,11 @@ std::vector<ProbeMatch> match_probes(const std::string &provider, const std::str
     }
   } else if (provider == "rawtracepoint" || provider == "fentry" || provider == "fexit") {
     auto all = provider == "rawtracepoint" ? list_raw_tracepoints() : list_btf_functions(func);
-    if (provider != "rawtracepoint" && target == "bpf") return out;  // running BPF programs: not listed
+    if (provider != "rawtracepoint" && target == "bpf") {  // functions of running BPF programs
+      for (auto &f : running_bpf_functions(static_cast<uint32_t>(opts.bpf_prog_id), func))
+        out.push_back({"bpf", std::to_string(f.prog_id), std::move(f.func)});
+      return out;
+    }
     for (const auto &e : all) {
       auto [mod, name] = split_first(e);
       if (glob_match(tpat, mod) && glob_match(func, name)) out.push_back({mod, "", name});
@@ -857,9 +908,14 @@ void list_provider(const std::string &provider, const std::vector<std::string> &
   } else if (provider == "rawtracepoint" || provider == "fentry" || provider == "fexit") {
     std::string mod = n > 2 ? parts[1] : "*";
     std::string fn = n > 2 ? suffix.substr(parts[1].size() + 1) : suffix;
+    bool bpf_programs = provider != "rawtracepoint" && mod == "bpf";
+    if (bpf_programs && n > 3) {  // fentry:bpf:ID:prog
+      if (parts[2] != "*") mo.bpf_prog_id = strtoull(parts[2].c_str(), nullptr, 10);
+      fn = fn.substr(parts[2].size() + 1);
+    }
     for (const auto &m : match_probes(provider, mod, "", fn, mo)) {
       std::vector<std::string> args;
-      if (opts.verbose)
+      if (opts.verbose && !bpf_programs)
         args = provider == "rawtracepoint" ? raw_tracepoint_params(m.target, m.func)
                                            : btf_function_params(m.target, m.func, true);
       emit(m.str(), args);

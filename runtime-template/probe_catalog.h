@@ -81,6 +81,15 @@ std::vector<std::string> list_raw_tracepoints();
 // fentry/fexit-able functions named like `func_glob`, "module:function":
 // BTF FUNCs with at most 6 arguments that are also kernel functions.
 std::vector<std::string> list_btf_functions(const std::string &func_glob = "*");
+// Functions of the BPF programs running now that fentry:bpf can trace:
+// each program's entry and subprograms, from its BTF (programs loaded
+// without BTF cannot be traced), named like `func_glob`, of program
+// `prog_id` (0: any). In program id, then name order.
+struct BpfProgramFunction {
+  uint32_t prog_id;
+  std::string func;
+};
+std::vector<BpfProgramFunction> running_bpf_functions(uint32_t prog_id, const std::string &func_glob);
 // bpf iterators (task, task_file, task_vma, ...) from `struct bpf_iter__*`.
 std::vector<std::string> list_iters();
 // `-lv` lines (without indent) for a BTF function: "struct file * file", ...,
@@ -138,6 +147,7 @@ struct ProbeMatch {
 struct MatchOptions {
   int pid = 0;         // -p: restricts "*" targets to this process
   std::string lang;    // "cpp": match uprobe `func` against demangled names
+  uint64_t bpf_prog_id = 0;  // fentry:bpf: only this program (0: any)
 };
 
 // Concrete probes of `provider` (canonical name) whose parts match the

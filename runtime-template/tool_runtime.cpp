@@ -331,6 +331,7 @@ class Tool {
   int exit_code_ = 0;
   ChildProcess child_;
   SkbOutputs skb_outputs_;  // skboutput() pcap files
+  ProgramCopies copies_;     // fentry:bpf programs, one per target
 };
 
 // iter probes run when their iterator is read: the tool reads it once,
@@ -400,6 +401,9 @@ bool Tool::drop_unavailable_probes() {
     bpf_program__set_autoload(program(p), false);
     skipped_[i] = true;
   }
+  // fentry:bpf: only copies bound to their targets load (ProgramCopies).
+  for (uint32_t i = 0; i < d_.nprobes; i++)
+    if (targets_bpf_program(d_.probes[i])) bpf_program__set_autoload(program(d_.probes[i]), false);
   return settle_expanded_wildcards();
 }
 
@@ -565,6 +569,7 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
     if (field == "address" || field == "offset") q.offset = v;
     else if (field == "freq") q.freq = v;
     else if (field == "len") q.len = v;
+    else if (field == "bpf_prog_id") q.bpf_prog_id = static_cast<uint32_t>(v);
   }
   // kprobe:$1 given an address: a raw kernel address, which only a tool
   // compiled with --unsafe may attach to (as bpftrace's kprobe:0xADDR).
@@ -626,7 +631,7 @@ bool Tool::attach_all() {
       fprintf(stderr, "ERROR: %s\n", bad.c_str());
       return false;
     }
-    AttachResult r = attach_probe(prog, q, scope, namer);
+    AttachResult r = attach_probe(prog, q, scope, namer, copies_);
     if (!r.error.empty() && r.attached == 0) {
       if (std::string why = lockdown_problem(); !why.empty()) r.error = std::string(p.display) + ": " + why;
       std::string policy = d_.missing_probes;
@@ -785,6 +790,7 @@ void Tool::exit_sequence() {
     for (int fd : a.perf_fds) close(fd);
   }
   attached_.clear();
+  copies_.close_all();
   events_.consume();
   run_programs("end");
   events_.consume();
@@ -857,6 +863,9 @@ int Tool::run() {
     ops_.destroy();
     return 1;
   }
+  size_t elf_size = 0;
+  const void *elf = ops_.elf_bytes(&elf_size);
+  copies_.init(elf, elf_size, obj_);
   auto handler = [this](const uint8_t *data, size_t size) { handle_event(data, size); };
   if (!events_.open(obj_, g_args.perfbuf, handler, channel_error)) {
     fprintf(stderr, "ERROR: %s\n", channel_error.c_str());
@@ -972,11 +981,12 @@ int list_tool_probes(const ToolDesc &d, int pid) {
   for (uint32_t i = 0; i < d.nprobes; i++) {
     const ProbeDesc &p = d.probes[i];
     if (p.alternative_of >= 0) continue;  // an fentry twin, listed as its kprobe
-    if (!p.wildcard) {
+    if (!p.wildcard && !targets_bpf_program(p)) {
       printf("%s\n", p.display);
       continue;
     }
     mo.lang = p.lang;
+    mo.bpf_prog_id = p.bpf_prog_id;
     for (const auto &m : match_probes(p.provider, p.target, p.ns, p.func, mo))
       printf("%s:%s\n", p.provider, m.str().c_str());
   }

@@ -46,6 +46,7 @@ struct ProbeDesc {
   const char *expanded_from;
   const char *lang;        // uprobe: "cpp" matches `func` against demangled C++ names
   const char *pin;         // iter: pin the iterator there (bpffs; relative: under /sys/fs/bpf) and end
+  uint32_t bpf_prog_id;    // fentry:bpf:ID:prog (0: every running program with that function)
 };
 
 // Room for an attach point's name the runtime completes at start (wildcard
@@ -119,6 +120,7 @@ struct ToolDesc {
 // keeps the skeleton pointer (no std::function to instantiate per tool).
 struct SkeletonOps {
   bpf_object *(*open)();     // open the skeleton; nullptr on failure
+  const void *(*elf_bytes)(size_t *size);  // the BPF object it was made from
   void (*set_rodata)();      // fill rodata from runtime_args()
   int (*load)();
   void (*destroy)();

@@ -5,6 +5,7 @@
 // analyser_internal.h).
 #include <algorithm>
 
+#include "frontend/attach_point.h"
 #include "frontend/builtins.h"
 #include "frontend/passes/analyser_internal.h"
 #include "runtime-template/tool_runtime.h"
@@ -23,15 +24,15 @@ static Type incdec_storage(const Type &t) { return make_int(8, t.is_signed); }
 
 // `probe` holds the attach point's name: room for the longest one this
 // probe names when compiling, and for long paths when the tool completes
-// names at start (wildcards, positional parameters).
+// names at start (wildcards, positional parameters, running BPF programs).
 uint32_t Analyser::probe_name_size() const {
   size_t longest = 0;
-  bool named_at_start = false;
+  bool runtime_named = false;
   for (const auto &ap : probe_->attach_points) {
     longest = std::max(longest, ap.name().size());
-    named_at_start |= ap.need_expansion || !ap.deferred.empty();
+    runtime_named |= named_at_start(ap);
   }
-  return static_cast<uint32_t>(std::max<size_t>(named_at_start ? rt::kRuntimeProbeNameSize : 64, longest + 1));
+  return static_cast<uint32_t>(std::max<size_t>(runtime_named ? rt::kRuntimeProbeNameSize : 64, longest + 1));
 }
 
 void Analyser::check_expr(Node &n) {

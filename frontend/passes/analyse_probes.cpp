@@ -71,6 +71,15 @@ void Analyser::load_args(Probe &probe, ProbeInfo &info) {
   if (info.args_loaded || probe.attach_points.empty()) return;
   const AttachPoint &first = probe.attach_points[0];
   if (!uses_builtin(probe, "args") && !(first.provider == "fexit" && uses_builtin(probe, "retval"))) return;
+  for (const auto &ap : probe.attach_points)
+    if (targets_bpf_program(ap)) {
+      // Its functions are only known once the tool runs (as in bpftrace,
+      // which refuses args there too); retval is read untyped.
+      if (uses_builtin(probe, "args"))
+        error(ap.loc, "args can not be used with " + ap.provider + ":bpf probes: the traced program's arguments "
+                      "are only known when the tool runs");
+      return;
+    }
   info.ap_args.clear();
   for (const auto &ap : probe.attach_points) {
     auto args = args_of(ap);

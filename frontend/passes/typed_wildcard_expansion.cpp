@@ -24,6 +24,7 @@
 // target.
 #include "frontend/passes/typed_wildcard_expansion.h"
 
+#include "frontend/attach_point.h"
 #include "runtime-template/probe_catalog.h"
 
 namespace bt2bin {
@@ -31,7 +32,7 @@ namespace bt2bin {
 namespace {
 
 bool expanded_per_match(const AttachPoint &ap, bool reads_args) {
-  if (!ap.need_expansion || ap.has_positional) return false;
+  if (!ap.need_expansion || ap.has_positional || targets_bpf_program(ap)) return false;
   if (ap.provider == "tracepoint") return reads_args;
   return ap.provider == "fentry" || ap.provider == "fexit" || ap.provider == "rawtracepoint";
 }

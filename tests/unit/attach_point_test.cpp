@@ -512,6 +512,13 @@ TEST_CASE("attach_point: fentry on bpf programs") {
   CHECK(id.bpf_prog_id == 123);
   CHECK(id.func == "my_prog");
   CHECK(ok("fentry:bpf:*:my_prog").bpf_prog_id == 0);
+  // Named as bpftrace names it; always completed when the tool starts.
+  CHECK(id.name() == "fexit:bpf:123:my_prog");
+  CHECK(ap.name() == "fentry:bpf:my_prog");
+  CHECK(targets_bpf_program(ap));
+  CHECK(named_at_start(ap));
+  CHECK_FALSE(targets_bpf_program(ok("fentry:vfs_read")));
+  CHECK_FALSE(named_at_start(ok("fentry:vfs_read")));
 }
 
 TEST_CASE("attach_point: fentry errors") {

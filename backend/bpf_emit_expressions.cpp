@@ -139,6 +139,12 @@ std::string BpfEmitter::expr(const Node &n) {
         int i = f ? f->arg_index : 0;
         return cast_to(n.type, "ctx[" + std::to_string(i) + "]");
       }
+      if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args" &&
+          (ap_->provider == "kprobe" || ap_->provider == "kretprobe")) {
+        // An fentry probe run as its kprobe twin: each argument in its register.
+        const FieldInfo *f = args_field(n.name);
+        return cast_to(n.type, arg_expression(ap_->provider, f ? f->arg_index : 0));
+      }
       if (n.lhs->type.kind == TypeKind::Struct && n.lhs->type.name == "args") {
         if (is_memory(n.type)) {
           std::string t = temp(n.type);

@@ -46,10 +46,8 @@ std::string BpfEmitter::program_body(const ProbeInfo &info, const AttachPoint &a
   uses_exited_ = false;
   iter_ctx_fields_.clear();
   const Probe &probe = *info.probe;
-  args_ = &info.args;
-  for (size_t i = 0; i < info.ap_args.size(); i++)
-    if (&info.probe->attach_points[i] == &ap) args_ = &info.ap_args[i];
-  int ap_index = attach_point_index(probe, ap);
+  int ap_index = attach_point_index(probe, ap);  // a twin: that of the attach point it stands in for
+  args_ = ap_index < (int)info.ap_args.size() ? &info.ap_args[ap_index] : &info.args;
   written_ap_ = ap_index < (int)probe.attach_points.size() ? &probe.attach_points[ap_index] : &ap;
   needs_scratch_ = false;
 
@@ -151,9 +149,12 @@ bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
         emit_probe(info, ap);
-        const auto &twins = info.fentry_twins[i];
+        const auto &twins = info.twins[i];
         if (ap.need_expansion && !twins.empty()) emit_shared_twins(info, ap, twins);
-        else if (!twins.empty()) emit_probe(info, twins.front(), Twin::Program);
+        else if (!twins.empty() && program_kind(twins.front().provider) == ProgramKind::Tracing)
+          emit_probe(info, twins.front(), Twin::Program);
+        else if (!twins.empty())
+          emit_probe(info, twins.front());  // a kprobe reads its registers as any kprobe does
       }
   } catch (const Unsupported &u) {
     diags.error(u.loc, u.what + " is not supported by bt2bin yet");

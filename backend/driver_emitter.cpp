@@ -260,7 +260,7 @@ std::string emit_driver(const CheckedProgram &prog, const EmitOptions &opts, CTy
       int primary = static_cast<int>(probe_rows.size());
       probe_row(ap, info.probe->id, static_cast<int>(i), -1);
       helper_uses(info);
-      for (const auto &twin : info.fentry_twins[i]) {
+      for (const auto &twin : info.twins[i]) {
         probe_row(twin, info.probe->id, static_cast<int>(i), primary);
         helper_uses(info);
       }

@@ -809,6 +809,12 @@ AttachPoint fentry_twin(const AttachPoint &ap) {
   return twin;
 }
 
+AttachPoint kprobe_twin(const AttachPoint &ap) {
+  AttachPoint twin = ap;
+  twin.provider = ap.provider == "fentry" ? "kprobe" : "kretprobe";
+  return twin;
+}
+
 bool targets_bpf_program(const AttachPoint &ap) {
   return (ap.provider == "fentry" || ap.provider == "fexit") && ap.target == "bpf";
 }

@@ -30,8 +30,10 @@ enum class ProgramKind {
 ProgramKind program_kind(const std::string &provider);
 
 // The fentry/fexit attach point standing in for a kprobe/kretprobe one on
-// hosts without kprobes (the same function, entry or return).
+// hosts without kprobes (the same function, entry or return), and the
+// other way round.
 AttachPoint fentry_twin(const AttachPoint &ap);
+AttachPoint kprobe_twin(const AttachPoint &ap);
 
 // fentry:bpf[:id]:prog / fexit:bpf...: on a BPF program running on the
 // target, found and bound when the tool starts.

@@ -72,11 +72,12 @@ struct ProbeInfo {
   // functions whose BPF helper the kernel restricts (override, path,
   // socket_cookie, skboutput, write_user): checked and explained at start.
   std::set<std::string> restricted_calls;
-  // Per attach point: for kprobe/kretprobe, the fentry/fexit attach points
-  // the tool uses instead on hosts without kprobes: the same function, or
-  // for a wildcard every function it matches on the build host (one program
-  // each, sharing one body). Empty when there is no twin.
-  std::vector<std::vector<AttachPoint>> fentry_twins;
+  // Per attach point, the attach points the tool uses instead on a host
+  // that lacks its probe type: for kprobe/kretprobe, fentry/fexit on the
+  // same function, or for a wildcard on every function it matches on the
+  // build host (one program each, sharing one body); for fentry/fexit,
+  // kprobe/kretprobe. Empty when there is no twin.
+  std::vector<std::vector<AttachPoint>> twins;
 };
 
 // uaddr("sym") in a probe on `binary`. For PIE binaries the load bias is

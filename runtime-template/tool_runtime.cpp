@@ -377,11 +377,18 @@ bool Tool::drop_unavailable_probes() {
   skipped_.assign(d_.nprobes, false);
   bool fentry_ok = fentry_available() && !o_.no_fentry;
   bool kprobe_ok = kprobes_available() && !o_.no_kprobe;
-  // kprobe or its fentry twin: the kprobe where kprobes work, else the twin.
+  auto available = [&](const char *provider) {
+    std::string p = provider;
+    if (p == "kprobe" || p == "kretprobe") return kprobe_ok;
+    if (p == "fentry" || p == "fexit") return fentry_ok;
+    return true;
+  };
+  // A kprobe and its fentry twin, or an fentry probe and its kprobe twin:
+  // the probe as written where its type works, else the twin.
   for (uint32_t i = 0; i < d_.nprobes; i++) {
     int primary = d_.probes[i].alternative_of;
     if (primary < 0) continue;
-    bool use_twin = !kprobe_ok && fentry_ok;
+    bool use_twin = !available(d_.probes[primary].provider) && available(d_.probes[i].provider);
     uint32_t drop = use_twin ? static_cast<uint32_t>(primary) : i;
     bpf_program__set_autoload(program(d_.probes[drop]), false);
     skipped_[drop] = true;

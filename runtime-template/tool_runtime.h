@@ -32,7 +32,7 @@ struct ProbeDesc {
   uint64_t offset;         // func+offset or address
   const char *display;     // the attach point as the `probe` builtin prints it
   bool wildcard;
-  int alternative_of;      // >= 0: an fentry/fexit twin of that kprobe row, used when kprobes are missing
+  int alternative_of;      // >= 0: a twin of that row (kprobe <-> fentry), used where its probe type is missing
   uint64_t len;            // watchpoint length
   const char *mode;        // watchpoint mode ("w", "rw", "x")
   // Parts given as positional parameters, resolved at start, separated by

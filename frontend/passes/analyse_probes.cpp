@@ -10,39 +10,67 @@
 namespace bt2bin::detail {
 
 // kprobe:f / kretprobe:f get an fentry/fexit twin when f is in the build
-// host's BTF: the tool picks one on the target (DESIGN invariant 4). A
-// wildcard gets one twin per function it matches here that fentry can
-// trace, up to max_bpf_progs (beyond that, no twins: kprobes only); the
-// tool settles them on the target like an fentry wildcard.
-void Analyser::find_fentry_twins(Probe &probe, ProbeInfo &info) {
-  info.fentry_twins.assign(probe.attach_points.size(), {});
+// host's BTF, and fentry:f / fexit:f a kprobe/kretprobe twin: the tool
+// uses the twin on a target that lacks the other (DESIGN invariant 4).
+void Analyser::find_twins(Probe &probe, ProbeInfo &info) {
+  info.twins.assign(probe.attach_points.size(), {});
+  for (size_t i = 0; i < probe.attach_points.size(); i++) {
+    const AttachPoint &ap = probe.attach_points[i];
+    if (ap.has_positional || ap.func.empty()) continue;
+    if (ap.provider == "kprobe" || ap.provider == "kretprobe") find_fentry_twins(probe, ap, info.twins[i]);
+    if ((ap.provider == "fentry" || ap.provider == "fexit") && !targets_bpf_program(ap)) {
+      const ArgsInfo *args = i < info.ap_args.size() ? &info.ap_args[i] : nullptr;
+      if (kprobe_can_stand_in(probe, ap, args)) info.twins[i].push_back(kprobe_twin(ap));
+    }
+  }
+}
+
+// A kprobe's fentry/fexit twins read argN and retval with
+// bpf_get_func_arg/ret, so any signature the function has on the target
+// does. A wildcard gets one twin per function it matches here that fentry
+// can trace, up to max_bpf_progs (beyond that, no twins: kprobes only);
+// the tool settles them on the target like an fentry wildcard.
+void Analyser::find_fentry_twins(Probe &probe, const AttachPoint &ap, std::vector<AttachPoint> &twins) {
   // Register access and the like only exist in a kprobe's pt_regs context.
   if (uses_call(probe, "reg") || uses_builtin(probe, "usermode") || uses_builtin(probe, "ctx")) return;
   if (uses_call(probe, "override")) return;  // bpf_override_return() exists only for kprobes
-  for (size_t i = 0; i < probe.attach_points.size(); i++) {
-    const AttachPoint &ap = probe.attach_points[i];
-    if ((ap.provider != "kprobe" && ap.provider != "kretprobe") || ap.has_positional || ap.has_offset ||
-        ap.func.empty())
-      continue;
-    auto &twins = info.fentry_twins[i];
-    if (!ap.need_expansion) {
-      std::string err;
-      if (ap.target.empty() && btf_.function_args(ap.func, err)) twins.push_back(fentry_twin(ap));
-      continue;
-    }
-    AttachPoint pattern = fentry_twin(ap);
-    auto matches = rt::match_probes(pattern.provider, ap.target, "", ap.func);
-    if (matches.size() > config_.max_bpf_progs) continue;
-    for (const auto &m : matches) {
-      AttachPoint one = pattern;
-      one.target = ap.target.empty() ? "" : m.target;
-      one.func = m.func;
-      one.need_expansion = false;
-      one.raw = one.provider + ":" + (one.target.empty() ? "" : one.target + ":") + m.func;
-      one.expanded_from = ap.name();
-      twins.push_back(std::move(one));
-    }
+  if (ap.has_offset) return;
+  if (!ap.need_expansion) {
+    std::string err;
+    if (ap.target.empty() && btf_.function_args(ap.func, err)) twins.push_back(fentry_twin(ap));
+    return;
   }
+  AttachPoint pattern = fentry_twin(ap);
+  auto matches = rt::match_probes(pattern.provider, ap.target, "", ap.func);
+  if (matches.size() > config_.max_bpf_progs) return;
+  for (const auto &m : matches) {
+    AttachPoint one = pattern;
+    one.target = ap.target.empty() ? "" : m.target;
+    one.func = m.func;
+    one.need_expansion = false;
+    one.raw = one.provider + ":" + (one.target.empty() ? "" : one.target + ":") + m.func;
+    one.expanded_from = ap.name();
+    twins.push_back(std::move(one));
+  }
+}
+
+// An fentry/fexit probe runs as a kprobe/kretprobe when every argument is
+// a scalar in its own register (the first six, on x86-64), a kretprobe
+// only when the body does not read the arguments (gone by the return),
+// and when it uses nothing only tracing programs have: BTF-checked
+// helpers (path, socket_cookie, skboutput) and kfuncs (comm(pid)).
+bool Analyser::kprobe_can_stand_in(Probe &probe, const AttachPoint &ap, const ArgsInfo *args) {
+  for (const char *call : {"path", "socket_cookie", "skboutput", "comm", "kfunc_allowed"})
+    if (uses_call(probe, call)) return false;
+  if (uses_builtin(probe, "ctx")) return false;
+  bool reads_args = uses_builtin(probe, "args");
+  if (!reads_args) return true;
+  if (ap.provider == "fexit" || !args) return false;
+  for (const auto &f : args->fields) {
+    bool scalar = f.type.is_integer() || f.type.kind == TypeKind::Pointer || f.type.kind == TypeKind::Bool;
+    if (!scalar || f.type.size > 8 || f.arg_index < 0 || f.arg_index > 5) return false;
+  }
+  return true;
 }
 
 // Typed `args` come from tracefs/BTF of the build host, for the probe's
@@ -145,7 +173,7 @@ void Analyser::check_probe(Probe &probe, ProbeInfo &info) {
     untyped_args_probes_.insert(&probe);  // reported: no follow-on errors about args
   }
   load_args(probe, info);
-  if (!final_walk_) find_fentry_twins(probe, info);
+  if (!final_walk_) find_twins(probe, info);
   if ((info.is_begin || info.is_end) && probe.attach_points.size() > 1)
     error(probe.loc, "BEGIN and END probes can not share a block with other attach points");
   for (auto &ap : probe.attach_points)

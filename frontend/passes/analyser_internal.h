@@ -77,7 +77,9 @@ class Analyser {
   void check_probe(Probe &probe, ProbeInfo &info);
   Type args_type();
   void load_args(Probe &probe, ProbeInfo &info);
-  void find_fentry_twins(Probe &probe, ProbeInfo &info);
+  void find_twins(Probe &probe, ProbeInfo &info);
+  void find_fentry_twins(Probe &probe, const AttachPoint &ap, std::vector<AttachPoint> &twins);
+  bool kprobe_can_stand_in(Probe &probe, const AttachPoint &ap, const ArgsInfo *args);
   std::optional<ArgsInfo> args_of(const AttachPoint &ap);
   bool uses_builtin(const Probe &probe, const std::string &name);
   bool uses_call(const Probe &probe, const std::string &name);

@@ -504,6 +504,27 @@ std::string expand_positionals(const char *tmpl) {
 // What bpftrace says of an attach point whose parts given as positional
 // parameters are empty or not valid (it checks them when it parses the
 // script; the tool does when it starts). `deferred` names the parts.
+// A duration as profile:N takes it: digits (`_` separators allowed), then
+// ns (the default), us, ms, s, m, h or d; 0 when it is not one.
+uint64_t duration_ns(const char *text) {
+  uint64_t v = 0;
+  const char *c = text;
+  for (; (*c >= '0' && *c <= '9') || *c == '_'; c++)
+    if (*c != '_') {
+      if (v > UINT64_MAX / 10) return 0;
+      v = v * 10 + static_cast<uint64_t>(*c - '0');
+    }
+  if (c == text) return 0;
+  static const struct {
+    const char *suffix;
+    uint64_t ns;
+  } kUnits[] = {{"", 1}, {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000ULL}, {"m", 60000000000ULL},
+                {"h", 3600000000000ULL}, {"d", 86400000000000ULL}};
+  for (const auto &u : kUnits)
+    if (strcmp(c, u.suffix) == 0) return v > UINT64_MAX / u.ns ? 0 : v * u.ns;
+  return 0;
+}
+
 std::string bad_deferred_part(const ProbeDesc &q, const std::set<std::string> &deferred, int pid) {
   std::string p = q.provider;
   auto given = [&](const char *field) { return deferred.count(field) > 0; };
@@ -549,6 +570,7 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
   if (!p.deferred || !*p.deferred) return p;
   ProbeDesc q = p;
   std::set<std::string> fields;
+  std::string period_error;
   std::string list = p.deferred;
   for (size_t start = 0; start <= list.size();) {
     size_t end = list.find(',', start);
@@ -571,6 +593,14 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
     }
     std::string field = item.substr(0, eq);
     fields.insert(field);
+    if (field == "period") {  // profile:$1 / interval:$1: a duration, ns unless suffixed
+      const char *text = g_args.positional_str(atoi(item.c_str() + eq + 2));
+      uint64_t ns = duration_ns(text);
+      if (ns < 1000) period_error = std::string(q.provider) + " period must be a duration of at least 1us, got '" + text + "'";
+      q.unit = "us";
+      q.freq = ns / 1000;
+      continue;
+    }
     // Unsigned: kernel addresses do not fit an int64.
     uint64_t v = strtoull(g_args.positional_str(atoi(item.c_str() + eq + 2)), nullptr, 0);
     if (field == "address" || field == "offset") q.offset = v;
@@ -596,7 +626,7 @@ ProbeDesc Tool::with_deferred_parts(const ProbeDesc &p, std::string &error) {
                  (strcmp(q.provider, "usdt") == 0 && !*q.ns) || (q.lang && *q.lang);
   expanded_.push_back(attach_point_name(q));
   q.display = expanded_.back().c_str();
-  error = bad_deferred_part(q, fields, o_.pid);
+  error = period_error.empty() ? bad_deferred_part(q, fields, o_.pid) : period_error;
   if (!error.empty()) error = std::string(p.display) + ": " + error;
   return q;
 }

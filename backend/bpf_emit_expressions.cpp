@@ -192,6 +192,16 @@ std::string BpfEmitter::expr(const Node &n) {
       return base + "[" + expr(*n.rhs) + "]";
     }
     case NodeKind::Cast:
+      if (n.type.is_integer() && n.lhs->type.kind == TypeKind::Array) {
+        // `(uint64)bytes`: the array's bytes read as one integer of its size.
+        std::string c_type = types_.name(n.type);
+        return "(*(" + c_type + " *)&" + expr(*n.lhs) + ")";
+      }
+      if (n.type.kind == TypeKind::Array && n.lhs->type.is_integer()) {
+        std::string t = temp(n.type);
+        emit_into(n, t, n.type);
+        return t;
+      }
       return cast_to(n.type, expr(*n.lhs));
     case NodeKind::BlockExpr:
       // Statements first (their variables have expansion-unique names), then the value.

@@ -23,6 +23,14 @@ void BpfEmitter::emit_into(const Node &n, const std::string &dest, const Type &d
       body_.line("__builtin_memcpy(&" + dest + ", " + c_string_literal(n.str) + ", " +
                  std::to_string(std::min<size_t>(n.str.size() + 1, dt.size)) + ");");
       return;
+    case NodeKind::Cast:
+      if (t.kind == TypeKind::Array && n.lhs->type.is_integer()) {  // `(uint8[8])x`: the integer's bytes
+        std::string bytes = "_bytes" + std::to_string(tmp_++);
+        body_.line("__u64 " + bytes + " = " + expr(*n.lhs) + ";");
+        body_.line("__builtin_memcpy(&" + dest + ", &" + bytes + ", " + std::to_string(std::min<uint32_t>(8, dt.size)) + ");");
+        return;
+      }
+      break;
     case NodeKind::Builtin:
       if (n.name == "comm") {
         body_.line("bpf_get_current_comm(&" + dest + ", " + std::to_string(std::min<uint32_t>(16, dt.size)) + ");");

@@ -8,6 +8,7 @@
 #include "frontend/attach_point.h"
 #include "frontend/builtins.h"
 #include "frontend/passes/analyser_internal.h"
+#include "frontend/passes/compile_time.h"
 #include "runtime-template/tool_runtime.h"
 
 namespace bt2bin::detail {
@@ -242,6 +243,24 @@ void Analyser::check_expr(Node &n) {
                                 std::to_string(t.count) + " elements");
       } else if (t.kind == TypeKind::String) {
         n.type = make_int(1, true);
+      } else if (t.kind == TypeKind::Tuple) {
+        // `$t[1]` is `$t.1`: the index must be known when compiling.
+        auto index = fold_constant(*n.rhs);
+        if (!index) {
+          error(n.rhs->loc, "a tuple index must be a constant");
+          n.type = make_int(8, true);
+          break;
+        }
+        n.kind = NodeKind::TupleIndex;
+        n.ival = static_cast<uint64_t>(*index);
+        n.rhs.reset();
+        if (*index < 0 || n.ival >= t.fields.size()) {
+          error(n.loc, "tuple index " + std::to_string(*index) + " is out of range for a tuple of " +
+                           std::to_string(t.fields.size()) + " elements");
+          n.type = make_int(8, true);
+        } else {
+          n.type = *t.fields[n.ival].type;
+        }
       } else {
         error(n.loc, "'[]' can not be used on a value of type '" + t.to_string() + "'");
         n.type = make_int(8, true);

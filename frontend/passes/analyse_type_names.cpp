@@ -104,6 +104,12 @@ void Analyser::check_cast(Node &n) {
     n.type = to;
     return;
   }
+  if (to.kind == TypeKind::Array && to.count == 0 && to.elem && to.elem->size && 8 % to.elem->size == 0 &&
+      from.is_integer()) {
+    // `(int8[])x`: as many elements as the integer's 8 bytes hold.
+    to.count = 8 / to.elem->size;
+    to.size = 8;
+  }
   if (to.kind == TypeKind::Array && from.is_integer() && to.size == 8) {
     n.type = to;
     return;

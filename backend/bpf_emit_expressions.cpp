@@ -262,14 +262,15 @@ std::string BpfEmitter::builtin(const Node &n) {
   if (b == "ppid") return "BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid)";
   if (b == "username") return "(__u32)bpf_get_current_uid_gid()";
   if (b == "retval") {
-    if (twin_ != Twin::None || targets_bpf_program(*ap_)) return "(__s64)bt_func_ret(ctx)";
+    if (reads_through_trampoline()) return "(__s64)bt_func_ret(ctx)";
     if (ap_->provider == "fexit") return "(__s64)ctx[" + std::to_string(args_->return_index) + "]";
     return "(__s64)" + retval_expression(ap_->provider);
   }
   if (b == "func") return "bpf_get_func_ip(ctx)";
   if (b == "kstack") return "bpf_get_stackid(ctx, &kstack_map, 0)";
   if (b == "ctx") return n.type.kind == TypeKind::Pointer ? "ctx" : "((__u64)ctx)";
-  if (int i = builtin_arg_index(b); i >= 0 && twin_ != Twin::None) return "bt_func_arg(ctx, " + std::to_string(i) + ")";
+  if (int i = builtin_arg_index(b); i >= 0 && reads_through_trampoline())
+    return "bt_func_arg(ctx, " + std::to_string(i) + ")";
   if (int i = builtin_arg_index(b); i >= 0) return "(__u64)" + arg_expression(ap_->provider, i);
   if (b == "usermode") {
     // The privilege level in the low bits of the interrupted cs selector;

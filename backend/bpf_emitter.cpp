@@ -84,6 +84,10 @@ std::string BpfEmitter::program_body(const ProbeInfo &info, const AttachPoint &a
   return f.str();
 }
 
+bool BpfEmitter::reads_through_trampoline() const {
+  return (twin_ != Twin::None && program_kind(ap_->provider) == ProgramKind::Tracing) || targets_bpf_program(*ap_);
+}
+
 int BpfEmitter::attach_point_index(const Probe &probe, const AttachPoint &ap) {
   int i = 0;
   while (i < (int)probe.attach_points.size() && probe.attach_points[i].raw != ap.raw) i++;
@@ -107,19 +111,32 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin t
   functions_.push_back(f.str());
 }
 
-// The fentry/fexit twins of a wildcard kprobe/kretprobe: the body once, as
-// a subprogram, and per function a program that calls it with its name.
-// The verifier checks the body again for each function, as it would a
-// copy, but clang compiles it once and the object holds it once.
-void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &kprobe,
+// The twins of a wildcard: fentry/fexit programs for `kprobe:vfs_*`, or
+// kprobe/kretprobe programs for the functions `fentry:vfs_*` matched when
+// compiling. The body is emitted once, as a subprogram, and per function a
+// program calls it with the name `probe` gives it. The verifier checks the
+// body again for each function, as it would a copy, but clang compiles it
+// once and the object holds it once. `written` is the wildcard (or its
+// first match) as the script wrote it.
+void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &written,
                                    const std::vector<AttachPoint> &twins) {
-  AttachPoint pattern = fentry_twin(kprobe);
-  int ap_index = attach_point_index(*info.probe, kprobe);
-  std::string body_name = probe_section(kprobe, info.probe->id, ap_index, "").func_name + "_" + pattern.provider;
+  AttachPoint pattern = twins.front();  // the body reads its context as the twins' programs do
+  pattern.need_expansion = true;
+  std::string pattern_name = written.expanded_from.empty() ? written.name() : written.expanded_from;
+  pattern.func = pattern_name.substr(pattern_name.rfind(':') + 1);
+  int ap_index = attach_point_index(*info.probe, written);
+  AttachPoint written_pattern = written;
+  written_pattern.func = pattern.func;
+  std::string body_name =
+      probe_section(written_pattern, info.probe->id, ap_index, "").func_name + "_" + pattern.provider;
   CWriter f;
-  f.line("/* " + comment_text(kprobe.name()) + " on kernels without kprobes: the body of its " + pattern.provider +
-         " programs, one per function */");
-  f.line("static __noinline int " + body_name + "(__u64 *ctx, const char *probe_name)");
+  f.line("/* " + comment_text(pattern_name) + " on kernels without " +
+         (pattern.provider == "fentry" || pattern.provider == "fexit" ? "kprobes" : "fentry") +
+         ": the body of its " + pattern.provider + " programs, one per function */");
+  f.line("static __noinline int " + body_name + "(" + (program_kind(pattern.provider) == ProgramKind::Tracing
+                                                            ? "__u64 *ctx"
+                                                            : "struct pt_regs *ctx") +
+         ", const char *probe_name)");
   f.line("{");
   f.raw(program_body(info, pattern, Twin::SharedBody));
   f.line("}");
@@ -127,12 +144,14 @@ void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &kpr
   callbacks_.clear();
   functions_.push_back(f.str());
   for (const auto &twin : twins) {
-    AttachPoint named = twin;  // `probe` names the kprobe the script wrote
-    named.provider = kprobe.provider;
-    ProbeSection sec = probe_section(twin, info.probe->id, ap_index, "");
+    AttachPoint named = twin;  // `probe` names the attach point the script wrote
+    named.provider = written.provider;
+    ProbeSection sec = probe_section(twin, info.probe->id, attach_point_index(*info.probe, twin), "");
+    bool tracing = program_kind(twin.provider) == ProgramKind::Tracing;
     CWriter w;
-    w.line("SEC(\"" + twin.provider + "\")  /* " + comment_text(twin.func) + ", named by the tool before load */");
-    w.line("int " + sec.func_name + "(__u64 *ctx)");
+    w.line("SEC(\"" + twin.provider + "\")  /* " + comment_text(twin.func) +
+           (tracing ? ", bound by the tool before load */" : " */"));
+    w.line("int " + sec.func_name + "(" + (tracing ? "__u64 *ctx" : "struct pt_regs *ctx") + ")");
     w.line("{");
     w.line("\treturn " + body_name + "(ctx, " + c_string_literal(named.name()) + ");");
     w.line("}");
@@ -145,16 +164,29 @@ void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &kpr
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
     for (int id : functions_callees_first()) emit_function(prog_.functions[id]);
+    std::set<std::string> shared_twins;  // wildcards whose twins' body is emitted
     for (const auto &info : prog_.probes)
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
         emit_probe(info, ap);
         const auto &twins = info.twins[i];
-        if (ap.need_expansion && !twins.empty()) emit_shared_twins(info, ap, twins);
-        else if (!twins.empty() && program_kind(twins.front().provider) == ProgramKind::Tracing)
+        if (twins.empty()) continue;
+        if (ap.need_expansion) {
+          emit_shared_twins(info, ap, twins);
+        } else if (!ap.expanded_from.empty()) {
+          // A match of `fentry:vfs_*`: its kprobe twin shares a body with those
+          // of the other matches, emitted with the first.
+          if (!shared_twins.insert(ap.expanded_from).second) continue;
+          std::vector<AttachPoint> group;
+          for (size_t j = i; j < info.probe->attach_points.size(); j++)
+            if (info.probe->attach_points[j].expanded_from == ap.expanded_from)
+              group.insert(group.end(), info.twins[j].begin(), info.twins[j].end());
+          emit_shared_twins(info, ap, group);
+        } else if (program_kind(twins.front().provider) == ProgramKind::Tracing) {
           emit_probe(info, twins.front(), Twin::Program);
-        else if (!twins.empty())
+        } else {
           emit_probe(info, twins.front());  // a kprobe reads its registers as any kprobe does
+        }
       }
   } catch (const Unsupported &u) {
     diags.error(u.loc, u.what + " is not supported by bt2bin yet");

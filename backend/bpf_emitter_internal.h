@@ -48,13 +48,17 @@ class BpfEmitter {
   [[noreturn]] void unsupported(const Location &loc, const std::string &what) { throw Unsupported{loc, what}; }
 
   // ---- program structure (bpf_emitter.cpp) ----
-  // A kprobe's fentry/fexit twin reads arguments and the return value with
-  // bpf_get_func_arg/ret, right for whatever signature the target has.
+  // A twin program stands in for an attach point on kernels that lack its
+  // probe type. A kprobe's fentry/fexit twin reads arguments and the return
+  // value with bpf_get_func_arg/ret, right for whatever signature the target
+  // has; an fentry probe's kprobe twin reads registers as any kprobe does.
   enum class Twin {
     None,
     Program,     // the twin of one function: a program of its own
     SharedBody,  // the twins of a wildcard: a subprogram given `probe_name`
   };
+  // argN/retval through the BPF trampoline (bpf_get_func_arg/ret).
+  bool reads_through_trampoline() const;
   std::string program_body(const ProbeInfo &info, const AttachPoint &ap, Twin twin);
   static int attach_point_index(const Probe &probe, const AttachPoint &ap);
   void emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin twin = Twin::None);

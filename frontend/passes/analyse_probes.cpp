@@ -19,7 +19,10 @@ void Analyser::find_twins(Probe &probe, ProbeInfo &info) {
     if (ap.has_positional || ap.func.empty()) continue;
     if (ap.provider == "kprobe" || ap.provider == "kretprobe") find_fentry_twins(probe, ap, info.twins[i]);
     if ((ap.provider == "fentry" || ap.provider == "fexit") && !targets_bpf_program(ap)) {
-      const ArgsInfo *args = i < info.ap_args.size() ? &info.ap_args[i] : nullptr;
+      // The matches of a wildcard share one twin body: it cannot follow
+      // each function's own argument layout.
+      bool shared_body = !ap.expanded_from.empty();
+      const ArgsInfo *args = i < info.ap_args.size() && !shared_body ? &info.ap_args[i] : nullptr;
       if (kprobe_can_stand_in(probe, ap, args)) info.twins[i].push_back(kprobe_twin(ap));
     }
   }
@@ -48,7 +51,7 @@ void Analyser::find_fentry_twins(Probe &probe, const AttachPoint &ap, std::vecto
     one.target = ap.target.empty() ? "" : m.target;
     one.func = m.func;
     one.need_expansion = false;
-    one.raw = one.provider + ":" + (one.target.empty() ? "" : one.target + ":") + m.func;
+    one.raw = ap.raw;  // as every twin, it stands in for the attach point the script wrote
     one.expanded_from = ap.name();
     twins.push_back(std::move(one));
   }

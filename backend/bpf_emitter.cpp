@@ -111,47 +111,53 @@ void BpfEmitter::emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin t
   functions_.push_back(f.str());
 }
 
-// The twins of a wildcard: fentry/fexit programs for `kprobe:vfs_*`, or
-// kprobe/kretprobe programs for the functions `fentry:vfs_*` matched when
-// compiling. The body is emitted once, as a subprogram, and per function a
-// program calls it with the name `probe` gives it. The verifier checks the
-// body again for each function, as it would a copy, but clang compiles it
-// once and the object holds it once. `written` is the wildcard (or its
-// first match) as the script wrote it.
-void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &written,
-                                   const std::vector<AttachPoint> &twins) {
-  AttachPoint pattern = twins.front();  // the body reads its context as the twins' programs do
+// Programs of a wildcard that differ only in their attach point: the
+// matches of `fentry:vfs_*` when the body reads no `args`, and the twins
+// of a wildcard (fentry/fexit programs for `kprobe:vfs_*`, kprobe/kretprobe
+// programs for the matches of `fentry:vfs_*`). The body is emitted once,
+// as a subprogram, and per function a program calls it with the name
+// `probe` gives it. The verifier checks the body again for each function,
+// as it would a copy, but clang compiles it once and the object holds it
+// once. `written` is the wildcard (or its first match) as the script wrote
+// it; the twins of a kprobe wildcard are bound to their functions at start.
+void BpfEmitter::emit_shared_body(const ProbeInfo &info, const AttachPoint &written,
+                                  const std::vector<AttachPoint> &programs) {
+  AttachPoint pattern = programs.front();  // the body reads its context as these programs do
   pattern.need_expansion = true;
   std::string pattern_name = written.expanded_from.empty() ? written.name() : written.expanded_from;
   pattern.func = pattern_name.substr(pattern_name.rfind(':') + 1);
-  int ap_index = attach_point_index(*info.probe, written);
   AttachPoint written_pattern = written;
   written_pattern.func = pattern.func;
-  std::string body_name =
-      probe_section(written_pattern, info.probe->id, ap_index, "").func_name + "_" + pattern.provider;
+  bool tracing = program_kind(pattern.provider) == ProgramKind::Tracing;
+  bool twins = pattern.provider != written.provider;
+  std::string body_name = probe_section(written_pattern, info.probe->id, attach_point_index(*info.probe, written), "")
+                              .func_name +
+                          (twins ? "_" + pattern.provider : "_body");
   CWriter f;
-  f.line("/* " + comment_text(pattern_name) + " on kernels without " +
-         (pattern.provider == "fentry" || pattern.provider == "fexit" ? "kprobes" : "fentry") +
-         ": the body of its " + pattern.provider + " programs, one per function */");
-  f.line("static __noinline int " + body_name + "(" + (program_kind(pattern.provider) == ProgramKind::Tracing
-                                                            ? "__u64 *ctx"
-                                                            : "struct pt_regs *ctx") +
-         ", const char *probe_name)");
+  if (twins)
+    f.line("/* " + comment_text(pattern_name) + " on kernels without " + (tracing ? "kprobes" : "fentry") +
+           ": the body of its " + pattern.provider + " programs, one per function */");
+  else
+    f.line("/* " + comment_text(pattern_name) + ": the body of its programs, one per function */");
+  std::string ctx = tracing ? "__u64 *ctx" : "struct pt_regs *ctx";
+  f.line("static __noinline int " + body_name + "(" + ctx + ", const char *probe_name)");
   f.line("{");
   f.raw(program_body(info, pattern, Twin::SharedBody));
   f.line("}");
   for (auto &cb : callbacks_) functions_.push_back(cb);
   callbacks_.clear();
   functions_.push_back(f.str());
-  for (const auto &twin : twins) {
-    AttachPoint named = twin;  // `probe` names the attach point the script wrote
+  for (const auto &p : programs) {
+    AttachPoint named = p;  // `probe` names the attach point the script wrote
     named.provider = written.provider;
-    ProbeSection sec = probe_section(twin, info.probe->id, attach_point_index(*info.probe, twin), "");
-    bool tracing = program_kind(twin.provider) == ProgramKind::Tracing;
+    ProbeSection sec = probe_section(p, info.probe->id, attach_point_index(*info.probe, p), "");
+    bool bound_at_start = twins && tracing;
     CWriter w;
-    w.line("SEC(\"" + twin.provider + "\")  /* " + comment_text(twin.func) +
-           (tracing ? ", bound by the tool before load */" : " */"));
-    w.line("int " + sec.func_name + "(" + (tracing ? "__u64 *ctx" : "struct pt_regs *ctx") + ")");
+    if (bound_at_start)
+      w.line("SEC(\"" + p.provider + "\")  /* " + comment_text(p.func) + ", bound by the tool before load */");
+    else
+      w.line("SEC(\"" + sec.section + "\")" + (sec.section.find('/') == std::string::npos ? "  /* " + comment_text(p.func) + " */" : ""));
+    w.line("int " + sec.func_name + "(" + ctx + ")");
     w.line("{");
     w.line("\treturn " + body_name + "(ctx, " + c_string_literal(named.name()) + ");");
     w.line("}");
@@ -164,29 +170,37 @@ void BpfEmitter::emit_shared_twins(const ProbeInfo &info, const AttachPoint &wri
 bool BpfEmitter::emit(EmittedSources &out, Diagnostics &diags) {
   try {
     for (int id : functions_callees_first()) emit_function(prog_.functions[id]);
-    std::set<std::string> shared_twins;  // wildcards whose twins' body is emitted
+    std::set<std::string> shared;  // wildcards whose matches' body is emitted
     for (const auto &info : prog_.probes)
       for (size_t i = 0; i < info.probe->attach_points.size(); i++) {
         const AttachPoint &ap = info.probe->attach_points[i];
-        emit_probe(info, ap);
         const auto &twins = info.twins[i];
-        if (twins.empty()) continue;
-        if (ap.need_expansion) {
-          emit_shared_twins(info, ap, twins);
-        } else if (!ap.expanded_from.empty()) {
-          // A match of `fentry:vfs_*`: its kprobe twin shares a body with those
-          // of the other matches, emitted with the first.
-          if (!shared_twins.insert(ap.expanded_from).second) continue;
-          std::vector<AttachPoint> group;
-          for (size_t j = i; j < info.probe->attach_points.size(); j++)
-            if (info.probe->attach_points[j].expanded_from == ap.expanded_from)
-              group.insert(group.end(), info.twins[j].begin(), info.twins[j].end());
-          emit_shared_twins(info, ap, group);
-        } else if (program_kind(twins.front().provider) == ProgramKind::Tracing) {
-          emit_probe(info, twins.front(), Twin::Program);
-        } else {
-          emit_probe(info, twins.front());  // a kprobe reads its registers as any kprobe does
+        if (!ap.expanded_from.empty() && (ap.provider == "fentry" || ap.provider == "fexit")) {
+          // A match of `fentry:vfs_*`: with the other matches, one body for
+          // their programs (unless each reads its own `args`) and one for
+          // their kprobe twins, emitted with the first.
+          if (!shared.insert(ap.expanded_from).second) continue;
+          std::vector<AttachPoint> matches, match_twins;
+          for (size_t j = i; j < info.probe->attach_points.size(); j++) {
+            if (info.probe->attach_points[j].expanded_from != ap.expanded_from) continue;
+            matches.push_back(info.probe->attach_points[j]);
+            match_twins.insert(match_twins.end(), info.twins[j].begin(), info.twins[j].end());
+          }
+          if (info.args_loaded)  // each typed from its own function
+            for (const auto &m : matches) emit_probe(info, m);
+          else
+            emit_shared_body(info, ap, matches);
+          if (!match_twins.empty()) emit_shared_body(info, ap, match_twins);
+          continue;
         }
+        emit_probe(info, ap);
+        if (twins.empty()) continue;
+        if (ap.need_expansion)
+          emit_shared_body(info, ap, twins);
+        else if (program_kind(twins.front().provider) == ProgramKind::Tracing)
+          emit_probe(info, twins.front(), Twin::Program);
+        else
+          emit_probe(info, twins.front());  // a kprobe reads its registers as any kprobe does
       }
   } catch (const Unsupported &u) {
     diags.error(u.loc, u.what + " is not supported by bt2bin yet");

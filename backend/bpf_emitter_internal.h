@@ -62,7 +62,7 @@ class BpfEmitter {
   std::string program_body(const ProbeInfo &info, const AttachPoint &ap, Twin twin);
   static int attach_point_index(const Probe &probe, const AttachPoint &ap);
   void emit_probe(const ProbeInfo &info, const AttachPoint &ap, Twin twin = Twin::None);
-  void emit_shared_twins(const ProbeInfo &info, const AttachPoint &kprobe, const std::vector<AttachPoint> &twins);
+  void emit_shared_body(const ProbeInfo &info, const AttachPoint &written, const std::vector<AttachPoint> &programs);
 
   // ---- helpers: names, casts, temporaries, #line (bpf_emit_helpers.cpp) ----
   const FieldInfo *args_field(const std::string &name) const;

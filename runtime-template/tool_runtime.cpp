@@ -501,9 +501,6 @@ std::string expand_positionals(const char *tmpl) {
   return out;
 }
 
-// What bpftrace says of an attach point whose parts given as positional
-// parameters are empty or not valid (it checks them when it parses the
-// script; the tool does when it starts). `deferred` names the parts.
 // A duration as profile:N takes it: digits (`_` separators allowed), then
 // ns (the default), us, ms, s, m, h or d; 0 when it is not one.
 uint64_t duration_ns(const char *text) {
@@ -525,6 +522,9 @@ uint64_t duration_ns(const char *text) {
   return 0;
 }
 
+// What bpftrace says of an attach point whose parts given as positional
+// parameters are empty or not valid (it checks them when it parses the
+// script; the tool does when it starts). `deferred` names the parts.
 std::string bad_deferred_part(const ProbeDesc &q, const std::set<std::string> &deferred, int pid) {
   std::string p = q.provider;
   auto given = [&](const char *field) { return deferred.count(field) > 0; };

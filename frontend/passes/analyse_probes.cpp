@@ -76,9 +76,7 @@ bool Analyser::kprobe_can_stand_in(Probe &probe, const AttachPoint &ap, const Ar
   return true;
 }
 
-// Typed `args` come from tracefs/BTF of the build host, for the probe's
-// first attach point (all attach points of a probe share one args type).
-// Typed args for one attach point, from tracefs/BTF of the build host.
+// Typed `args` of one attach point, from tracefs/BTF of the build host.
 std::optional<ArgsInfo> Analyser::args_of(const AttachPoint &ap) {
   std::string err;
   std::optional<ArgsInfo> args;

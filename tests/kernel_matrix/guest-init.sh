@@ -21,8 +21,12 @@ mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 ulimit -l unlimited 2>/dev/null
 
 label=
+skip=0 # bt2bin_skip=N: the first N cases already ran (a boot before this one crashed)
 for word in $(cat /proc/cmdline); do
-  case $word in bt2bin_kernel=*) label=${word#bt2bin_kernel=} ;; esac
+  case $word in
+    bt2bin_kernel=*) label=${word#bt2bin_kernel=} ;;
+    bt2bin_skip=*) skip=${word#bt2bin_skip=} ;;
+  esac
 done
 echo
 echo "=== BOOTED $(uname -r)"
@@ -87,7 +91,10 @@ run_case() { # run_case NAME TIMEOUT_SECONDS
 }
 
 if [ -f "/lab/cases-$label.txt" ]; then
+  n=0
   while read -r name tmo; do
+    n=$((n + 1))
+    [ "$n" -le "$skip" ] && continue
     run_case "$name" "$tmo"
   done < "/lab/cases-$label.txt"
 else
